@@ -1,0 +1,187 @@
+import { Kafka, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription } from '../message-bus.port';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Receives kafkajs' own log lines; by default they are dropped below `warn`. */
+  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** The message bus on a Kafka cluster, through kafkajs. */
+export class KafkaBus implements MessageBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private producerReady: Promise<void> | null = null;
+  private adminReady: Promise<void> | null = null;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    const log = options.log;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: log ? logLevel.INFO : logLevel.NOTHING,
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...extra } = entry.log;
+        log?.(LEVELS[entry.level] ?? 'info', message, { namespace: entry.namespace, ...extra });
+      },
+    });
+    // Idempotent: a retried send is written once per partition, in order. kafkajs then
+    // retries without bound, so a publish waits out a broker restart instead of failing.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.admin = this.kafka.admin();
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.connectProducer();
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.ensureTopics(options.topics);
+    const start = await retryRetriable(() => this.startPositions(options));
+    // A fetch returns as soon as data arrives; the wait bounds only idle polls, and with them
+    // how long disconnect() (shutdown, rebalance) waits for the one in flight.
+    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 500 });
+    this.consumers.add(consumer);
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+    const running = consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, isRunning, isStale, resolveOffset }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const messages: IncomingMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value ?? Buffer.alloc(0),
+          headers: decodeHeaders(m.headers),
+          timestamp: Number(m.timestamp),
+        }));
+        // A rejection propagates to kafkajs, which seeks back and delivers the batch again.
+        await options.handleBatch(messages);
+        const last = batch.messages[batch.messages.length - 1]!;
+        // Resolving moves kafkajs' fetch position; without it the batch is fetched again.
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+        ]);
+      },
+    });
+    // run() has created the consumer group synchronously: seeks made now apply before its
+    // first fetch (kafkajs' own admin.setOffsets relies on the same order).
+    for (const position of start) consumer.seek(position);
+    await running;
+    await joined;
+    // Made durable, so a consumer restarted before its first batch starts from the same place.
+    if (start.length > 0) await retryRetriable(() => consumer.commitOffsets(start));
+    return {
+      close: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    await this.connectAdmin();
+    await this.admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+  }
+
+  async ping(): Promise<Record<string, unknown>> {
+    await this.connectAdmin();
+    const cluster = await this.admin.describeCluster();
+    return { bus: 'kafka', brokers: cluster.brokers.length, controller: cluster.controller };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  /**
+   * A group with no committed position would otherwise pick "earliest" or "latest" lazily,
+   * on its first fetch after joining, and miss what was published in between. Pinning the
+   * start position first makes `subscribe()` resolving mean "live from here".
+   */
+  private async startPositions(options: SubscribeOptions): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+    await this.connectAdmin();
+    const committed = await this.admin.fetchOffsets({ groupId: options.groupId, topics: options.topics });
+    const positions: Array<{ topic: string; partition: number; offset: string }> = [];
+    for (const { topic, partitions } of committed) {
+      const unset = partitions.filter((p) => p.offset === '-1');
+      if (unset.length === 0) continue;
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      for (const { partition } of unset) {
+        const end = ends.find((e) => e.partition === partition)!;
+        positions.push({ topic, partition, offset: options.fromBeginning ? end.low : end.high });
+      }
+    }
+    return positions;
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerReady ??= this.producer.connect().catch((err: unknown) => {
+      this.producerReady = null;
+      throw err;
+    });
+    return this.producerReady;
+  }
+
+  private connectAdmin(): Promise<void> {
+    this.adminReady ??= this.admin.connect().catch((err: unknown) => {
+      this.adminReady = null;
+      throw err;
+    });
+    return this.adminReady;
+  }
+}
+
+/**
+ * Retries an admin operation while kafkajs calls its error retriable (e.g. the group
+ * coordinator still loading right after a broker start), a bounded number of times.
+ */
+async function retryRetriable<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (attempt >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+    }
+  }
+}
+
+function decodeHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
