@@ -1,0 +1,108 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from './config';
+import type { Logger } from 'pino';
+import { createLogger, NestPinoLogger } from './logging';
+import { composeTarget, type Component } from './target';
+
+export interface RunningTarget {
+  app: INestApplication;
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
+  url: string;
+}
+
+/** A start-up failure that is fully explained by its message: printed as one line. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+/**
+ * Starts a target: reads the configuration, opens what its components need, serves HTTP
+ * with /health/live and /health/ready, and closes everything on SIGTERM or SIGINT.
+ * Anything opened before a failure is closed again before the error is thrown.
+ */
+export async function runTarget(name: string, components: readonly Component[], env: NodeJS.ProcessEnv = process.env): Promise<RunningTarget> {
+  const config = loadConfig(env, `passerelle-${name}`);
+  const logger = createLogger(name, config.logLevel);
+  let app: INestApplication | undefined;
+  try {
+    app = await NestFactory.create(composeTarget(name, components, config), {
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+    });
+
+    const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind };
+    if (components.some((c) => c.needs.includes('store'))) {
+      const db = app.get<SqlDatabase>(SQL_DATABASE);
+      const instance = await identifyInstance(db);
+      Object.assign(details, { data: db.location, instance: instance.instanceId, createdAt: instance.createdAt.toISOString() });
+    }
+
+    await listen(app, config.http.host, config.http.port);
+    const address = app.getHttpServer().address() as AddressInfo;
+    const url = `http://${config.http.host}:${address.port}`;
+    logger.info({ url, components: components.map((c) => c.name), ...details }, `${name} listening on ${url}`);
+    stopOnSignals(name, app, logger);
+    return { app, url };
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/**
+ * On SIGTERM or SIGINT: close the application (HTTP server, consumers, producers, pools) and
+ * let the process end by itself. Ending with status 0 then proves nothing was left open; if
+ * closing hangs, exit 1 after a bound so an orchestrator is not kept waiting.
+ */
+function stopOnSignals(name: string, app: INestApplication, logger: Logger): void {
+  const stop = (signal: NodeJS.Signals) => {
+    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', stop);
+    logger.info({ signal }, `${name} stopping`);
+    const timer = setTimeout(() => {
+      logger.error(`${name} did not stop within ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    app.close().then(
+      () => logger.info(`${name} stopped`),
+      (err: unknown) => {
+        logger.error({ err }, `${name} failed to stop cleanly`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+async function listen(app: INestApplication, host: string, port: number): Promise<void> {
+  try {
+    await app.listen(port, host);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartupError(`port ${port} on ${host} is already in use: stop what holds it, or set PORT to a free port`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The entry point of every app's main.ts: on failure prints one line saying what went wrong
+ * and how to fix it, and exits with status 1.
+ */
+export function main(name: string, components: readonly Component[]): void {
+  runTarget(name, components).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`passerelle ${name}: cannot start: ${message}\n`);
+    process.exit(1);
+  });
+}

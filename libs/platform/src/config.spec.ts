@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('defaults to embedded mode: PGlite under ./.passerelle/data, the in-process bus, port 3000 on loopback', () => {
+    const config = loadConfig({});
+
+    expect(config.store).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/\/\.passerelle\/data$/) });
+    expect(config.bus).toEqual({ kind: 'memory' });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+  });
+
+  it('switches to PostgreSQL and Kafka when DATABASE_URL and KAFKA_BROKERS are set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/hub', KAFKA_BROKERS: 'k1:9092, k2:9092' }, 'passerelle-ledger');
+
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/hub' });
+    expect(config.bus).toEqual({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], clientId: 'passerelle-ledger' });
+  });
+
+  it.each([
+    [{ PORT: '70000' }, 'PORT=70000 is not a TCP port: use a whole number from 0 to 65535'],
+    [{ PORT: 'abc' }, 'PORT=abc is not a TCP port: use a whole number from 0 to 65535'],
+    [{ KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS has "kafka", expected host:port (comma-separated for several)'],
+    [{ KAFKA_BROKERS: ' , ' }, 'KAFKA_BROKERS is set but empty: give host:port, or unset it'],
+    [{ DATABASE_URL: 'localhost:5432' }, 'DATABASE_URL uses localhost:, expected postgres://user@host:port/database'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a URL: expected postgres://user@host:port/database'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud is unknown: use one of fatal, error, warn, info, debug, trace, silent'],
+  ])('rejects %j saying what to fix', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+});

@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+
+/** Which store holds the events: an embedded PGlite folder, or a PostgreSQL server. */
+export type StoreConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string };
+
+/** Which bus carries messages: in-process (one process only), or a Kafka cluster. */
+export type BusConfig =
+  | { kind: 'memory' }
+  | { kind: 'kafka'; brokers: string[]; clientId: string };
+
+export interface PlatformConfig {
+  http: { host: string; port: number };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  store: StoreConfig;
+  bus: BusConfig;
+}
+
+/** A configuration value that cannot be used; the message names the variable and the fix. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG.INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`${name}=${raw} is not a TCP port: use a whole number from 0 to 65535`);
+  }
+  return value;
+}
+
+function brokers(raw: string): string[] {
+  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of list) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(`KAFKA_BROKERS has "${broker}", expected host:port (comma-separated for several)`);
+    }
+  }
+  if (list.length === 0) throw new ConfigError('KAFKA_BROKERS is set but empty: give host:port, or unset it');
+  return list;
+}
+
+/**
+ * Reads the configuration every target shares from the environment.
+ *
+ * Defaults are the embedded mode: PGlite under `./.passerelle/data`, the in-process bus.
+ * Setting `DATABASE_URL` switches to PostgreSQL, `KAFKA_BROKERS` to Kafka.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'passerelle'): PlatformConfig {
+  const logLevel = (env.LOG_LEVEL ?? 'info') as PlatformConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${env.LOG_LEVEL} is unknown: use one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  let store: StoreConfig;
+  if (env.DATABASE_URL) {
+    let url: URL;
+    try {
+      url = new URL(env.DATABASE_URL);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a URL: expected postgres://user@host:port/database');
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      throw new ConfigError(`DATABASE_URL uses ${url.protocol}, expected postgres://user@host:port/database`);
+    }
+    store = { kind: 'postgres', url: env.DATABASE_URL };
+  } else {
+    store = { kind: 'pglite', dataDir: resolve(env.PASSERELLE_DATA_DIR ?? '.passerelle/data') };
+  }
+
+  const bus: BusConfig = env.KAFKA_BROKERS
+    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId }
+    : { kind: 'memory' };
+
+  return {
+    http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000) },
+    logLevel,
+    store,
+    bus,
+  };
+}

@@ -1,0 +1,5 @@
+export { loadConfig, ConfigError, type PlatformConfig, type StoreConfig, type BusConfig } from './config';
+export { createLogger, NestPinoLogger } from './logging';
+export { composeTarget, PLATFORM_CONFIG, type Component } from './target';
+export { runTarget, main, StartupError, type RunningTarget } from './bootstrap';
+export { HealthController, type Dependency } from './health/health.controller';

@@ -1,0 +1,63 @@
+import { Module, type DynamicModule, type InjectionToken, type Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseModule, SQL_DATABASE, type DatabaseOptions } from '@passerelle/database';
+import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
+import { ConfigError, type PlatformConfig } from './config';
+import { HealthController, READINESS_DEPENDENCIES, type Dependency } from './health/health.controller';
+
+/** A module of the hub (ledger, relay, …) and the infrastructure it needs to run. */
+export interface Component {
+  name: string;
+  module: Type | DynamicModule;
+  needs: ReadonlyArray<'store' | 'bus'>;
+}
+
+export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
+
+/**
+ * Composes a runnable target from components, like one binary with many targets: each app's
+ * main runs its own component; the hub runs all of them in one process over the same store
+ * and bus. Only the infrastructure some component needs is opened.
+ */
+export function composeTarget(name: string, components: readonly Component[], config: PlatformConfig): DynamicModule {
+  const needs = new Set(components.flatMap((c) => c.needs));
+  if (needs.has('bus') && config.bus.kind === 'memory' && components.length === 1 && name !== 'hub') {
+    throw new ConfigError(
+      `the ${name} target runs alone, so it needs KAFKA_BROKERS: the in-process bus only links modules inside one process (run the hub for embedded mode)`,
+    );
+  }
+
+  const imports: DynamicModule['imports'] = [TerminusModule.forRoot({ logger: false })];
+  const checks: Array<[string, InjectionToken]> = [];
+  if (needs.has('store')) {
+    const options: DatabaseOptions =
+      config.store.kind === 'postgres'
+        ? { kind: 'postgres', url: config.store.url, applicationName: `passerelle-${name}` }
+        : { kind: 'pglite', dataDir: config.store.dataDir };
+    imports.push(DatabaseModule.forRoot(options));
+    checks.push(['database', SQL_DATABASE]);
+  }
+  if (needs.has('bus')) {
+    const options: MessagingOptions = config.bus.kind === 'kafka' ? { ...config.bus, clientId: `passerelle-${name}` } : config.bus;
+    imports.push(MessagingModule.forRoot(options));
+    checks.push(['bus', MESSAGE_BUS]);
+  }
+  imports.push(...components.map((c) => c.module));
+
+  @Module({})
+  class TargetModule {}
+
+  return {
+    module: TargetModule,
+    imports,
+    controllers: [HealthController],
+    providers: [
+      { provide: PLATFORM_CONFIG, useValue: config },
+      {
+        provide: READINESS_DEPENDENCIES,
+        inject: checks.map(([, token]) => token),
+        useFactory: (...deps: Dependency[]) => checks.map(([check], i) => [check, deps[i]]),
+      },
+    ],
+  };
+}
