@@ -1,0 +1,33 @@
+import { provideKafka, type ProvidedKafka } from './kafka';
+import { providePostgres, type ProvidedPostgres } from './postgres';
+
+declare global {
+  // Handed from global setup to global teardown (same process).
+  var __passerelleInfra: { kafka?: ProvidedKafka; postgres?: ProvidedPostgres } | undefined;
+}
+
+/**
+ * Brings up the real infrastructure once per run. Test workers inherit the environment
+ * set here, read it through @passerelle/testing, and isolate by unique names.
+ */
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const infra: NonNullable<typeof globalThis.__passerelleInfra> = {};
+  globalThis.__passerelleInfra = infra;
+  const [kafka, postgres] = await Promise.allSettled([provideKafka(), providePostgres()]);
+  if (kafka.status === 'fulfilled') infra.kafka = kafka.value;
+  if (postgres.status === 'fulfilled') infra.postgres = postgres.value;
+  const failed = [kafka, postgres].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Stop what did come up, so a failed run leaves no broker or database behind.
+    await Promise.allSettled([infra.kafka?.stop(), infra.postgres?.stop()]);
+    throw failed.reason;
+  }
+  process.env.PASSERELLE_TEST_KAFKA_BROKERS = infra.kafka!.brokers.join(',');
+  process.env.PASSERELLE_TEST_KAFKA_DESCRIPTION = infra.kafka!.description;
+  process.env.PASSERELLE_TEST_DATABASE_URL = infra.postgres!.url;
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  process.stdout.write(
+    `\ninfrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s:\n  kafka: ${infra.kafka!.description}\n  postgres: ${infra.postgres!.description}\n`,
+  );
+}
