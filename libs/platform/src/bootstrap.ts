@@ -1,9 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config';
 import type { Logger } from 'pino';
+import { HttpErrorsFilter } from './http-errors.filter';
 import { createLogger, NestPinoLogger } from './logging';
 import { composeTarget, type Component } from './target';
 
@@ -31,10 +34,15 @@ export async function runTarget(name: string, components: readonly Component[], 
   const logger = createLogger(name, config.logLevel);
   let app: INestApplication | undefined;
   try {
-    app = await NestFactory.create(composeTarget(name, components, config), {
+    const nest = await NestFactory.create<NestExpressApplication>(composeTarget(name, components, config), {
       logger: new NestPinoLogger(logger),
       abortOnError: false,
     });
+    app = nest;
+    nest.useBodyParser('json', { limit: config.http.maxBodyBytes });
+    nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes));
+    const openapi = new DocumentBuilder().setTitle(`Passerelle ${name}`).setDescription(`The ${name} target: ${components.map((c) => c.name).join(', ')}`).build();
+    SwaggerModule.setup('docs', nest, () => SwaggerModule.createDocument(nest, openapi));
 
     const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind };
     if (components.some((c) => c.needs.includes('store'))) {

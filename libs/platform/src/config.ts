@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 
 /** Which store holds the events: an embedded PGlite folder, or a PostgreSQL server. */
 export type StoreConfig =
-  | { kind: 'pglite'; dataDir: string }
+  /** dataDir undefined: in memory, gone with the process (PASSERELLE_DATA_DIR=memory://) */
+  | { kind: 'pglite'; dataDir?: string }
   | { kind: 'postgres'; url: string };
 
 /** Which bus carries messages: in-process (one process only), or a Kafka cluster. */
@@ -11,7 +12,7 @@ export type BusConfig =
   | { kind: 'kafka'; brokers: string[]; clientId: string };
 
 export interface PlatformConfig {
-  http: { host: string; port: number };
+  http: { host: string; port: number; maxBodyBytes: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   store: StoreConfig;
   bus: BusConfig;
@@ -34,6 +35,16 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new ConfigError(`${name}=${raw} is not a TCP port: use a whole number from 0 to 65535`);
+  }
+  return value;
+}
+
+function bytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1024 || value > 64 * 1024 * 1024) {
+    throw new ConfigError(`${name}=${raw} is not a usable size: give bytes, from 1024 to 67108864`);
   }
   return value;
 }
@@ -74,7 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     }
     store = { kind: 'postgres', url: env.DATABASE_URL };
   } else {
-    store = { kind: 'pglite', dataDir: resolve(env.PASSERELLE_DATA_DIR ?? '.passerelle/data') };
+    const dir = env.PASSERELLE_DATA_DIR ?? '.passerelle/data';
+    store = dir === 'memory://' ? { kind: 'pglite' } : { kind: 'pglite', dataDir: resolve(dir) };
   }
 
   const bus: BusConfig = env.KAFKA_BROKERS
@@ -82,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     : { kind: 'memory' };
 
   return {
-    http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000) },
+    http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000), maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024) },
     logLevel,
     store,
     bus,
