@@ -1,0 +1,93 @@
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
+export interface Figure {
+  /** e.g. "validate" */
+  benchmark: string;
+  /** what is measured, e.g. "events/s" */
+  unit: string;
+  /** median of the rounds */
+  value: number;
+  /** every round, to show the spread */
+  rounds: number[];
+  baseline?: { name: string; value: number; rounds: number[] };
+  /** value / baseline (for a rate: above 1 is faster than the baseline) */
+  ratio?: number;
+  goal?: { ratio?: number; value?: number; lowerIsBetter?: boolean };
+  note?: string;
+}
+
+export interface RateOptions {
+  warmupRounds?: number;
+  rounds?: number;
+}
+
+/** Runs `round` (which processes `items` things) several times; returns items per second per round. */
+export async function rates(items: number, round: () => unknown | Promise<unknown>, options: RateOptions = {}): Promise<number[]> {
+  for (let i = 0; i < (options.warmupRounds ?? 2); i++) await round();
+  const result: number[] = [];
+  for (let i = 0; i < (options.rounds ?? 7); i++) {
+    const start = performance.now();
+    await round();
+    result.push(items / ((performance.now() - start) / 1000));
+  }
+  return result;
+}
+
+/**
+ * Measures the project's code and its baseline alternately, round by round, so noise from a
+ * shared machine lands on both alike; the ratio compares medians.
+ */
+export async function compare(
+  benchmark: string,
+  unit: string,
+  items: number,
+  subject: () => unknown | Promise<unknown>,
+  baseline: { name: string; run: () => unknown | Promise<unknown> },
+  options: RateOptions & { goalRatio?: number; note?: string } = {},
+): Promise<Figure> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < (options.warmupRounds ?? 2); i++) {
+    await subject();
+    await baseline.run();
+  }
+  for (let i = 0; i < (options.rounds ?? 7); i++) {
+    ours.push(...(await rates(items, subject, { warmupRounds: 0, rounds: 1 })));
+    theirs.push(...(await rates(items, baseline.run, { warmupRounds: 0, rounds: 1 })));
+  }
+  const value = median(ours);
+  const base = median(theirs);
+  return {
+    benchmark,
+    unit,
+    value,
+    rounds: ours,
+    baseline: { name: baseline.name, value: base, rounds: theirs },
+    ratio: value / base,
+    goal: options.goalRatio === undefined ? undefined : { ratio: options.goalRatio },
+    note: options.note,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** min–max around the median, as a percentage of it */
+export function spread(values: number[]): string {
+  const m = median(values);
+  return `±${((Math.max(m - Math.min(...values), Math.max(...values) - m) / m) * 100).toFixed(0)}%`;
+}
+
+export function machine(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    cores: String(cpus().length),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    node: process.version,
+    ...extra,
+  };
+}

@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { machine, spread, type Figure } from './measure';
+import { validateBenchmark } from './validate.bench';
+
+/**
+ * `npm run bench [-- name...]`: runs the benchmarks, prints a table and writes
+ * bench/results/latest.json. Every figure has its baseline measured in the same run.
+ */
+const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
+  validate: validateBenchmark,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !(w in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  const figures: Figure[] = [];
+  for (const [name, run] of Object.entries(BENCHMARKS)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    process.stderr.write(`bench: ${name}…\n`);
+    figures.push(...(await run()));
+  }
+  const host = machine();
+  const rows = figures.map((f) => [
+    f.benchmark,
+    `${format(f.value)} ${f.unit} ${spread(f.rounds)}`,
+    f.baseline ? `${format(f.baseline.value)} (${f.baseline.name}) ${spread(f.baseline.rounds)}` : '',
+    f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`,
+    verdict(f),
+  ]);
+  const header = ['benchmark', 'figure (median, spread)', 'baseline, same run', 'ratio', 'goal'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  process.stdout.write(`machine: ${Object.entries(host).map(([k, v]) => `${k} ${v}`).join(', ')}\n\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  const dir = join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: host, figures }, null, 2)}\n`);
+}
+
+function format(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+function verdict(f: Figure): string {
+  if (!f.goal) return '';
+  if (f.goal.ratio !== undefined && f.ratio !== undefined) return `≥ ${f.goal.ratio}× ${f.ratio >= f.goal.ratio ? 'met' : 'NOT MET'}`;
+  if (f.goal.value !== undefined) {
+    const met = f.goal.lowerIsBetter ? f.value <= f.goal.value : f.value >= f.goal.value;
+    return `${f.goal.lowerIsBetter ? '≤' : '≥'} ${format(f.goal.value)} ${met ? 'met' : 'NOT MET'}`;
+  }
+  return '';
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import type { Classification } from '../catalog/schema-catalog';
+
+export const CHANNELS = ['counter', 'phone', 'web', 'mobile', 'mail', 'email', 'sms', 'chat'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Attributes the hub sets when it commits an event; a publisher never sends them. */
+export const COMMIT_ATTRIBUTES = ['sequence', 'position', 'prevhash', 'hash'] as const;
+
+/**
+ * A case event as it travels: CloudEvents 1.0 structured JSON with Passerelle's extensions
+ * (schemas/envelope/v1.schema.json is the authority; this type mirrors it).
+ */
+export interface CaseEventEnvelope<Data = Record<string, unknown>> {
+  specversion: '1.0';
+  id: string;
+  /** urn:passerelle:org:<organizationId> */
+  source: string;
+  /** passerelle.<context>.<EventType>.v<N> */
+  type: string;
+  subject?: string;
+  time: string;
+  datacontenttype: 'application/json';
+  /** The $id of the data's schema */
+  dataschema: string;
+  data: Data;
+  caseid: string;
+  channel: Channel;
+  actor: string;
+  correlationid?: string;
+  causationid?: string;
+  dataclassification: Classification;
+  traceparent?: string;
+  tracestate?: string;
+  sequence?: number;
+  position?: number;
+  prevhash?: string;
+  hash?: string;
+}
+
+const ORG_SOURCE = /^urn:passerelle:org:(.+)$/;
+
+/** The organization id in an envelope's `source`, e.g. qc.ramq */
+export function organizationOf(source: string): string | null {
+  return ORG_SOURCE.exec(source)?.[1] ?? null;
+}
+
+export function sourceOf(organizationId: string): string {
+  return `urn:passerelle:org:${organizationId}`;
+}

@@ -1,0 +1,35 @@
+export {
+  CatalogError,
+  CLASSIFICATIONS,
+  defaultSchemasDir,
+  projectRoot,
+  projectVersion,
+  describeSchema,
+  readSchemaDirectory,
+  type CatalogEntry,
+  type Classification,
+  type SchemaDocument,
+} from './catalog/schema-catalog';
+export { eventTypeOf, parseEventType, parseSchemaId, schemaIdOf, type SchemaRef } from './catalog/schema-id';
+export {
+  CHANNELS,
+  COMMIT_ATTRIBUTES,
+  organizationOf,
+  sourceOf,
+  type CaseEventEnvelope,
+  type Channel,
+} from './envelope/envelope';
+export { fromKafkaMessage, toKafkaMessage, STRUCTURED_CONTENT_TYPE } from './envelope/kafka-binding';
+export {
+  DEFAULT_MAX_ENVELOPE_BYTES,
+  ENVELOPE_SCHEMA_ID,
+  EventValidator,
+  validatorFor,
+  type ValidateOptions,
+  type ValidationFailureCode,
+  type ValidationResult,
+} from './validation/event-validator';
+export { valueAt, type ValidationIssue } from './validation/issues';
+export type { CaseEventDataByType, CaseEventType } from './generated/case-events';
+export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
+export { addressChangedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSchemasDir, readSchemaDirectory, type CatalogEntry } from '../catalog/schema-catalog';
+import { EventValidator } from './event-validator';
+
+const dir = defaultSchemasDir();
+const example = () => JSON.parse(readFileSync(join(dir, 'envelope/v1.example.json'), 'utf8')) as Record<string, unknown>;
+
+describe('EventValidator', () => {
+  let catalog: CatalogEntry[];
+  let validator: EventValidator;
+  beforeAll(async () => {
+    catalog = await readSchemaDirectory(dir);
+    validator = new EventValidator(catalog, 4096);
+  });
+
+  it('accepts a valid envelope and says which schema it matched', () => {
+    const result = validator.parse(JSON.stringify(example()));
+    expect(result).toMatchObject({ valid: true, entry: { subject: 'case.CaseOpened', version: 1, classification: 'internal', category: 'case' } });
+  });
+
+  describe('rejections name the place, what was expected and what was found', () => {
+    it('a data field that breaks its schema, under /data', () => {
+      const event = example();
+      (event.data as Record<string, unknown>).owner = 'Quebec RAMQ';
+      const result = validator.validate(event);
+      expect(result).toEqual({
+        valid: false,
+        code: 'SCHEMA.INVALID',
+        errors: [{ pointer: '/data/owner', keyword: 'pattern', message: expect.stringContaining('must match'), expected: expect.any(String), actual: 'Quebec RAMQ' }],
+      });
+    });
+
+    it('a missing required attribute, with the attribute in the pointer', () => {
+      const event = example();
+      delete event.actor;
+      expect(validator.validate(event)).toMatchObject({ code: 'SCHEMA.INVALID', errors: [{ pointer: '/actor', keyword: 'required', message: 'is required but missing' }] });
+    });
+
+    it('an unknown channel, listing the allowed ones', () => {
+      const result = validator.validate({ ...example(), channel: 'fax' });
+      expect(result).toMatchObject({ errors: [{ pointer: '/channel', keyword: 'enum', actual: 'fax', message: expect.stringContaining('"counter", "phone"') }] });
+    });
+
+    it('an unknown event type, listing the versions that exist', () => {
+      const result = validator.validate({ ...example(), type: 'passerelle.case.CaseOpened.v9', dataschema: 'urn:passerelle:schema:case:CaseOpened:v9' });
+      expect(result).toEqual({
+        valid: false,
+        code: 'SCHEMA.UNKNOWN_TYPE',
+        errors: [{ pointer: '/type', keyword: 'unknownType', message: '"passerelle.case.CaseOpened.v9" is not an event type of the catalog; known versions: passerelle.case.CaseOpened.v1', actual: 'passerelle.case.CaseOpened.v9' }],
+      });
+    });
+
+    it('a dataschema that is not the type’s schema', () => {
+      const result = validator.validate({ ...example(), dataschema: 'urn:passerelle:schema:case:CaseClosed:v1' });
+      expect(result).toMatchObject({ errors: [{ pointer: '/dataschema', expected: 'urn:passerelle:schema:case:CaseOpened:v1' }] });
+    });
+
+    it('a classification lower than the type’s', () => {
+      const result = validator.validate({ ...example(), dataclassification: 'public' });
+      expect(result).toMatchObject({ errors: [{ pointer: '/dataclassification', expected: 'internal', actual: 'public' }] });
+    });
+
+    it('commit attributes sent by a publisher', () => {
+      const result = validator.validate({ ...example(), sequence: 3, hash: 'a'.repeat(64) });
+      expect(result.valid).toBe(false);
+      expect(!result.valid && result.errors.map((e) => e.pointer)).toEqual(['/sequence', '/hash']);
+    });
+
+    it('commit attributes missing from a stored event', () => {
+      const result = validator.validate(example(), { stage: 'committed' });
+      expect(!result.valid && result.errors.map((e) => `${e.pointer} ${e.keyword}`)).toEqual(['/sequence required', '/position required', '/prevhash required', '/hash required']);
+    });
+
+    it('an envelope over the size limit, before parsing it', () => {
+      const result = validator.parse(`{"x":"${'a'.repeat(5000)}"}`);
+      expect(result).toEqual({ valid: false, code: 'ENVELOPE.TOO_LARGE', errors: [{ pointer: '', keyword: 'maxBytes', message: 'is 5008 bytes, over the 4096-byte limit', expected: 4096, actual: 5008 }] });
+    });
+
+    it('malformed JSON, with the parser’s position', () => {
+      const result = validator.parse('{"specversion": "1.0",');
+      expect(result).toMatchObject({ valid: false, code: 'ENVELOPE.MALFORMED', errors: [{ keyword: 'json', message: expect.stringMatching(/^is not valid JSON: /) }] });
+    });
+
+    it('bytes that are not UTF-8', () => {
+      const result = validator.parse(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+      expect(result).toMatchObject({ valid: false, code: 'ENVELOPE.MALFORMED', errors: [{ keyword: 'encoding', message: 'is not valid UTF-8' }] });
+    });
+
+    it('never echoes a long value whole', () => {
+      const result = validator.validate({ ...example(), actor: 'x'.repeat(10_000) });
+      const actual = !result.valid ? String(result.errors[0]!.actual) : '';
+      expect(actual.length).toBeLessThan(100);
+    });
+  });
+
+  describe('schemas that cannot join the catalog', () => {
+    const event = (extra: Record<string, unknown>) => ({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'urn:passerelle:schema:case:Probe:v1',
+      'x-classification': 'internal',
+      'x-category': 'case',
+      ...extra,
+    });
+
+    it('a $ref outside the registry is refused, never fetched', () => {
+      expect(() => new EventValidator([...catalog, entryOf(event({ $ref: 'https://schemas.example.org/evil.json' }))])).toThrow(
+        'urn:passerelle:schema:case:Probe:v1: $ref https://schemas.example.org/evil.json is not in the registry (references are never fetched from the network)',
+      );
+    });
+
+    it('a circular $ref is refused with a reason, not a crash', () => {
+      const circular = event({ $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a' } }, $ref: '#/$defs/a' });
+      expect(() => new EventValidator([...catalog, entryOf(circular)])).toThrow(/circular \$ref/);
+    });
+
+    it('an unknown keyword is refused (strict mode)', () => {
+      expect(() => new EventValidator([...catalog, entryOf(event({ type: 'object', propertiez: {} }))])).toThrow(/not a valid JSON Schema 2020-12 document: strict mode: unknown keyword: "propertiez"/);
+    });
+
+    function entryOf(schema: Record<string, unknown>): CatalogEntry {
+      return { subject: 'case.Probe', version: 1, id: String(schema.$id), schema: schema as CatalogEntry['schema'], classification: 'internal', category: 'case' };
+    }
+  });
+});
