@@ -10,6 +10,15 @@ export {
   type Classification,
   type SchemaDocument,
 } from './catalog/schema-catalog';
+export { inlineCatalogRefs } from './catalog/inline-refs';
+export {
+  checkCompatibility,
+  COMPATIBILITY_MODES,
+  readableBy,
+  type CompatibilityMode,
+  type Incompatibility,
+  type JsonSchema,
+} from './compatibility/compatibility';
 export { eventTypeOf, parseEventType, parseSchemaId, schemaIdOf, type SchemaRef } from './catalog/schema-id';
 export {
   CHANNELS,

@@ -1,4 +1,5 @@
 import { compile } from 'json-schema-to-typescript';
+import { inlineCatalogRefs } from './inline-refs';
 import type { CatalogEntry } from './schema-catalog';
 import { eventTypeOf } from './schema-id';
 
@@ -9,18 +10,11 @@ const BANNER = '// Generated from schemas/ by `npm run generate`; do not edit. A
  * from the schemas: one interface per type and version, and a map from CloudEvents `type`.
  */
 export async function generateEventTypes(entries: readonly CatalogEntry[]): Promise<string> {
-  const definitions = new Map<string, Record<string, unknown>>();
-  for (const entry of entries) {
-    if (entry.subject.includes('.')) continue;
-    for (const [name, def] of Object.entries((entry.schema.$defs ?? {}) as Record<string, Record<string, unknown>>)) {
-      definitions.set(`${entry.id}#/$defs/${name}`, def);
-    }
-  }
   const events = entries.filter((e) => e.subject.includes('.')).sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version);
   const parts: string[] = [BANNER];
   for (const entry of events) {
     const name = interfaceName(entry);
-    const schema = { ...(inline(entry.schema, definitions) as Record<string, unknown>), title: name };
+    const schema: Record<string, unknown> = { ...inlineCatalogRefs(entry.schema, entries), title: name };
     delete schema.$id;
     delete schema.$schema;
     parts.push(await compile(schema, name, { bannerComment: '', additionalProperties: false, format: true }));
@@ -33,15 +27,4 @@ export async function generateEventTypes(entries: readonly CatalogEntry[]): Prom
 
 function interfaceName(entry: CatalogEntry): string {
   return `${entry.subject.split('.').pop()}V${entry.version}`;
-}
-
-/** Replaces references to shared definitions with the definitions themselves. */
-function inline(node: unknown, definitions: Map<string, Record<string, unknown>>): unknown {
-  if (Array.isArray(node)) return node.map((n) => inline(n, definitions));
-  if (typeof node !== 'object' || node === null) return node;
-  const { $ref, ...rest } = node as Record<string, unknown>;
-  const base = typeof $ref === 'string' && definitions.has($ref) ? inline(definitions.get($ref), definitions) : $ref === undefined ? {} : { $ref };
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(rest)) out[key] = key.startsWith('x-') ? value : inline(value, definitions);
-  return out;
 }
