@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { identifyInstance } from './instance';
+import { applyMigrations } from './migrations';
 import type { SqlDatabase } from './sql-database.port';
 
 /** The behaviour every SqlDatabase adapter owes its callers. Tables are unique per test. */
@@ -48,6 +49,22 @@ export function sqlDatabaseContract(name: string, open: () => Promise<SqlDatabas
       expect(rows).toEqual([{ id: 1 }]);
     });
 
+    it('hands back the very error a transaction body throws, so a refusal decided inside keeps its type', async () => {
+      class Refusal extends Error {}
+      const refusal = new Refusal('not allowed');
+
+      await expect(db.transaction(async () => Promise.reject(refusal))).rejects.toBe(refusal);
+    });
+
+    it('applies migrations once, in order, however many openers run them at the same time', async () => {
+      const t = table();
+      const steps = [`CREATE TABLE IF NOT EXISTS ${t} (id int PRIMARY KEY)`, `INSERT INTO ${t} VALUES (1) ON CONFLICT DO NOTHING`];
+      await Promise.all([applyMigrations(db, t, steps), applyMigrations(db, t, steps), applyMigrations(db, t, steps)]);
+
+      const { rows } = await db.query<{ id: number }>(`SELECT id FROM ${t}`);
+      expect(rows).toEqual([{ id: 1 }]);
+    });
+
     it('reports a duplicate key as DATABASE.UNIQUE_VIOLATION and a bad query as DATABASE.QUERY_FAILED', async () => {
       const t = table();
       await db.query(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
@@ -67,6 +84,47 @@ export function sqlDatabaseContract(name: string, open: () => Promise<SqlDatabas
 
       expect(first.instanceId).toMatch(/^[0-9a-f-]{36}$/);
       expect(again).toEqual(first);
+    });
+
+    it('delivers committed notifications to each listener until it stops listening', async () => {
+      const channel = `c_${randomUUID().replaceAll('-', '')}`;
+      const first: string[] = [];
+      const second: string[] = [];
+      const arrived = (list: string[], payload: string) =>
+        new Promise<void>((resolve) => {
+          const check = setInterval(() => {
+            if (list.includes(payload)) {
+              clearInterval(check);
+              resolve();
+            }
+          }, 5);
+        });
+      const stopFirst = await db.listen(channel, (p) => first.push(p));
+      const stopSecond = await db.listen(channel, (p) => second.push(p));
+
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('SELECT pg_notify($1, $2)', [channel, 'rolled back']);
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_notify($1, $2)', [channel, 'committed']);
+      });
+      await Promise.all([arrived(first, 'committed'), arrived(second, 'committed')]);
+      await stopFirst();
+      await db.query('SELECT pg_notify($1, $2)', [channel, 'after']);
+      await arrived(second, 'after');
+      await stopSecond();
+
+      // Notifications from one session arrive in commit order, so no sleep is needed to know
+      // the rolled-back one will never come and the first listener heard nothing after stopping.
+      expect(first).toEqual(['committed']);
+      expect(second).toEqual(['committed', 'after']);
+    });
+
+    it('refuses a channel name that is not a plain identifier', async () => {
+      await expect(db.listen('Robert"; DROP TABLE x', () => undefined)).rejects.toThrow(/lower-case identifier/);
     });
 
     it('answers a ping with its kind and server version', async () => {

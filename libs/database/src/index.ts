@@ -4,3 +4,4 @@ export { PostgresDatabase, type PostgresOptions } from './postgres/postgres-data
 export { PgliteDatabase } from './pglite/pglite-database';
 export { DatabaseModule, openDatabase, type DatabaseOptions } from './database.module';
 export { identifyInstance, type InstanceInfo } from './instance';
+export { applyMigrations } from './migrations';

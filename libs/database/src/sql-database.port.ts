@@ -18,6 +18,13 @@ export interface SqlDatabase extends SqlExecutor {
   readonly location: string;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it rejects. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` with the payload of every NOTIFY on `channel` (committed ones only, as
+   * PostgreSQL delivers them). Resolves once listening; the returned function stops it.
+   * A wake-up hint, not a delivery guarantee: a lost connection drops notifications, so
+   * callers that must not miss a change also poll.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Answers when the database is reachable; rejects with the reason when it is not. */
   ping(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -61,4 +68,14 @@ export function toDatabaseError(err: unknown): DatabaseError {
     return new DatabaseError('DATABASE.UNAVAILABLE', message, true, code, { cause: err });
   }
   return new DatabaseError('DATABASE.QUERY_FAILED', message, false, code, { cause: err });
+}
+
+/**
+ * LISTEN takes an identifier, not a parameter: both adapters accept only plain lower-case
+ * names, which PostgreSQL and PGlite read the same way, quoted or not.
+ */
+export function assertChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+    throw new TypeError(`channel ${JSON.stringify(channel)} must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters)`);
+  }
 }

@@ -1,6 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { mkdir } from 'node:fs/promises';
-import { toDatabaseError, type QueryResult, type SqlDatabase, type SqlExecutor } from '../sql-database.port';
+import { assertChannel, toDatabaseError, type QueryResult, type SqlDatabase, type SqlExecutor } from '../sql-database.port';
 
 /**
  * The SQL database embedded in the process: PGlite keeps a PostgreSQL data folder on disk
@@ -31,13 +31,51 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    // The caller's own errors (a refusal decided inside the transaction) travel unchanged;
+    // only what PGlite itself throws (BEGIN, COMMIT) is mapped.
+    let callerError: { error: unknown } | undefined;
     try {
-      return await this.db.transaction(async (tx: Transaction) =>
-        fn({ query: <R>(sql: string, params: unknown[] = []) => run(() => tx.query<R>(sql, params)) }),
-      );
+      return await this.db.transaction(async (tx: Transaction) => {
+        try {
+          return await fn({ query: <R>(sql: string, params: unknown[] = []) => run(() => tx.query<R>(sql, params)) });
+        } catch (error) {
+          callerError = { error };
+          throw error;
+        }
+      });
+    } catch (err) {
+      if (callerError && callerError.error === err) throw err;
+      throw toDatabaseError(err);
+    }
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    assertChannel(channel);
+    if (this.closed) throw toDatabaseError(new Error('PGlite is closed'));
+    const handler = (payload: string) => {
+      // A throwing handler must not break PGlite's dispatch to the other listeners.
+      try {
+        onNotify(payload);
+      } catch {
+        /* the listener's own concern */
+      }
+    };
+    let unlisten: () => Promise<void>;
+    try {
+      unlisten = await this.db.listen(channel, handler);
     } catch (err) {
       throw toDatabaseError(err);
     }
+    let listening = true;
+    return async () => {
+      if (!listening || this.closed) return;
+      listening = false;
+      try {
+        await unlisten();
+      } catch (err) {
+        throw toDatabaseError(err);
+      }
+    };
   }
 
   async ping(): Promise<Record<string, unknown>> {

@@ -1,5 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
+import { PostgresListener } from './postgres-listener';
 import {
+  assertChannel,
   DatabaseError,
   toDatabaseError,
   type QueryResult,
@@ -19,6 +21,7 @@ export class PostgresDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   readonly location: string;
   private readonly pool: Pool;
+  private readonly listener: PostgresListener;
 
   private constructor(options: PostgresOptions) {
     const url = new URL(options.url);
@@ -31,6 +34,7 @@ export class PostgresDatabase implements SqlDatabase {
     });
     // An idle client losing its server must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
+    this.listener = new PostgresListener({ url: options.url, applicationName: options.applicationName ?? 'passerelle' });
   }
 
   /** Opens a pool and proves the server answers, or fails saying where and why. */
@@ -80,19 +84,27 @@ export class PostgresDatabase implements SqlDatabase {
     };
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await tx.query('BEGIN');
       const result = await fn(tx);
-      await client.query('COMMIT');
+      await tx.query('COMMIT');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
-      throw toDatabaseError(err);
+      // The caller's own errors (a refusal decided inside the transaction) travel unchanged;
+      // driver errors are already DatabaseErrors, mapped by tx.query.
+      throw err;
     } finally {
       // A client whose connection broke mid-transaction is discarded, not reused.
       client.release(broken);
     }
+  }
+
+  /** LISTENs on a dedicated connection, opened on first use and shared by all channels. */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    assertChannel(channel);
+    return this.listener.listen(channel, onNotify);
   }
 
   async ping(): Promise<Record<string, unknown>> {
@@ -101,6 +113,7 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
+    await this.listener.close();
     await this.pool.end();
   }
 }
