@@ -60,7 +60,7 @@ module.exports = {
       name: 'production-code-never-imports-test-support',
       comment: '@passerelle/testing and test/ exist only for test runs.',
       severity: 'error',
-      from: { path: '^(apps|libs)/', pathNot: '\\.(spec|int-spec|e2e-spec|contract)\\.ts$' },
+      from: { path: '^(apps|libs)/', pathNot: ['\\.(spec|int-spec|e2e-spec|contract)\\.ts$', '^libs/testing/'] },
       to: { path: '^(libs/testing/|test/)' },
     },
     {

@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
+import { FederationController } from './http/federation.controller';
+import { DemoFederation } from './registry/demo-federation';
+import { FederationRegistry } from './registry/federation-registry';
 
 /** Member organizations, their issuers, keys (with validity history) and roles. */
-@Module({})
+@Module({
+  controllers: [FederationController],
+  providers: [FederationRegistry, DemoFederation],
+})
 export class FederationModule {}

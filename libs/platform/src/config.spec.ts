@@ -7,6 +7,8 @@ describe('loadConfig', () => {
     expect(config.store).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/\/\.passerelle\/data$/) });
     expect(config.bus).toEqual({ kind: 'memory' });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, maxBodyBytes: 262144 });
+    expect(config.seedDemoFederation).toBe(true);
+    expect(config.tokens).toEqual({ audience: 'urn:passerelle:hub', maxTokenAgeSeconds: 3600, clockToleranceSeconds: 30 });
   });
 
   it('keeps the embedded store in memory when PASSERELLE_DATA_DIR=memory://', () => {
@@ -18,6 +20,7 @@ describe('loadConfig', () => {
 
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/hub' });
     expect(config.bus).toEqual({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], clientId: 'passerelle-ledger' });
+    expect(config.seedDemoFederation).toBe(false);
   });
 
   it.each([

@@ -16,6 +16,11 @@ export interface PlatformConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   store: StoreConfig;
   bus: BusConfig;
+  tokens: { audience: string; maxTokenAgeSeconds: number; clockToleranceSeconds: number };
+  /** Where development keys are written and read (demo federation, CLI). */
+  keysDir: string;
+  /** Seed a demo federation into an empty store: on by default in embedded mode only. */
+  seedDemoFederation: boolean;
 }
 
 /** A configuration value that cannot be used; the message names the variable and the fix. */
@@ -46,6 +51,14 @@ function bytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1024 || value > 64 * 1024 * 1024) {
     throw new ConfigError(`${name}=${raw} is not a usable size: give bytes, from 1024 to 67108864`);
   }
+  return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 31_536_000) throw new ConfigError(`${name}=${raw} is not a number of seconds`);
   return value;
 }
 
@@ -93,7 +106,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId }
     : { kind: 'memory' };
 
+  const seed = env.PASSERELLE_DEMO_FEDERATION ?? (store.kind === 'pglite' ? 'on' : 'off');
+  if (seed !== 'on' && seed !== 'off') throw new ConfigError(`PASSERELLE_DEMO_FEDERATION=${seed}: use on or off`);
+
   return {
+    tokens: {
+      audience: env.PASSERELLE_TOKEN_AUDIENCE ?? 'urn:passerelle:hub',
+      maxTokenAgeSeconds: seconds(env, 'PASSERELLE_TOKEN_MAX_AGE', 3600),
+      clockToleranceSeconds: seconds(env, 'PASSERELLE_CLOCK_TOLERANCE', 30),
+    },
+    keysDir: resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'),
+    seedDemoFederation: seed === 'on',
     http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000), maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024) },
     logLevel,
     store,

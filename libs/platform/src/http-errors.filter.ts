@@ -16,23 +16,28 @@ export class HttpErrorsFilter implements ExceptionFilter {
   }
 
   private describe(error: unknown): { status: number; body: Record<string, unknown> } {
-    const parserType = (error as { type?: string })?.type;
+    // The Express adapter wraps body-parser's errors in an HttpException; the parser's own
+    // error (its `type`, the length it read) is the cause.
+    const parserError = (error instanceof HttpException ? error.cause : error) as { type?: string; length?: number; message?: string } | undefined;
+    const parserType = parserError?.type;
     if (parserType === 'entity.too.large') {
-      const length = (error as { length?: number }).length;
+      const length = parserError?.length;
       return {
         status: HttpStatus.PAYLOAD_TOO_LARGE,
         body: { code: 'REQUEST.TOO_LARGE', message: `the request body${length ? ` (${length} bytes)` : ''} is over the ${this.maxBodyBytes}-byte limit` },
       };
     }
     if (parserType === 'entity.parse.failed') {
-      return { status: HttpStatus.BAD_REQUEST, body: { code: 'REQUEST.MALFORMED_JSON', message: `the request body is not valid JSON: ${(error as Error).message}` } };
+      return { status: HttpStatus.BAD_REQUEST, body: { code: 'REQUEST.MALFORMED_JSON', message: `the request body is not valid JSON: ${parserError?.message}` } };
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const payload = error.getResponse();
-      if (typeof payload === 'object' && payload !== null && 'code' in payload) return { status, body: payload as Record<string, unknown> };
-      const message = typeof payload === 'string' ? payload : (payload as { message?: unknown }).message ?? error.message;
-      return { status, body: { code: `HTTP.${status}`, message } };
+      if (typeof payload === 'string') return { status, body: { code: `HTTP.${status}`, message: payload } };
+      // An object keeps what it says (a readiness report's `info` and `error`, a refusal's
+      // details); it gets a code and a message when it has none.
+      const object = payload as Record<string, unknown>;
+      return { status, body: { code: `HTTP.${status}`, message: error.message, ...object } };
     }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL', message: 'an unexpected error occurred; it has been logged' } };
   }

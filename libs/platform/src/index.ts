@@ -3,3 +3,4 @@ export { createLogger, NestPinoLogger } from './logging';
 export { composeTarget, PLATFORM_CONFIG, type Component } from './target';
 export { runTarget, main, StartupError, type RunningTarget } from './bootstrap';
 export { HealthController, type Dependency } from './health/health.controller';
+export { Caller, RequireRole, TokenGuard } from './auth/auth';

@@ -1,18 +1,29 @@
-import { Module, type DynamicModule, type InjectionToken, type Type } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type InjectionToken, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule, SQL_DATABASE, type DatabaseOptions } from '@passerelle/database';
 import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
 import { ConfigError, type PlatformConfig } from './config';
+import { IdentityModule } from './auth/identity.module';
 import { HealthController, READINESS_DEPENDENCIES, type Dependency } from './health/health.controller';
 
 /** A module of the hub (ledger, relay, …) and the infrastructure it needs to run. */
 export interface Component {
   name: string;
   module: Type | DynamicModule;
-  needs: ReadonlyArray<'store' | 'bus'>;
+  /** identity: verifies callers' tokens against the federation, which lives in the store */
+  needs: ReadonlyArray<'store' | 'bus' | 'identity'>;
 }
 
 export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
+
+/** The target's configuration, injectable anywhere as PLATFORM_CONFIG. */
+@Global()
+@Module({})
+class PlatformConfigModule {
+  static forRoot(config: PlatformConfig): DynamicModule {
+    return { module: PlatformConfigModule, providers: [{ provide: PLATFORM_CONFIG, useValue: config }], exports: [PLATFORM_CONFIG] };
+  }
+}
 
 /**
  * Composes a runnable target from components, like one binary with many targets: each app's
@@ -21,13 +32,14 @@ export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
  */
 export function composeTarget(name: string, components: readonly Component[], config: PlatformConfig): DynamicModule {
   const needs = new Set(components.flatMap((c) => c.needs));
+  if (needs.has('identity')) needs.add('store');
   if (needs.has('bus') && config.bus.kind === 'memory' && components.length === 1 && name !== 'hub') {
     throw new ConfigError(
       `the ${name} target runs alone, so it needs KAFKA_BROKERS: the in-process bus only links modules inside one process (run the hub for embedded mode)`,
     );
   }
 
-  const imports: DynamicModule['imports'] = [TerminusModule.forRoot({ logger: false })];
+  const imports: DynamicModule['imports'] = [TerminusModule.forRoot({ logger: false }), PlatformConfigModule.forRoot(config)];
   const checks: Array<[string, InjectionToken]> = [];
   if (needs.has('store')) {
     const options: DatabaseOptions =
@@ -42,6 +54,7 @@ export function composeTarget(name: string, components: readonly Component[], co
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }
+  if (needs.has('identity')) imports.push(IdentityModule.forRoot(config.tokens));
   imports.push(...components.map((c) => c.module));
 
   @Module({})
@@ -52,7 +65,6 @@ export function composeTarget(name: string, components: readonly Component[], co
     imports,
     controllers: [HealthController],
     providers: [
-      { provide: PLATFORM_CONFIG, useValue: config },
       {
         provide: READINESS_DEPENDENCIES,
         inject: checks.map(([, token]) => token),

@@ -24,3 +24,4 @@ export function testKafkaDescription(): string {
 export function testDatabaseUrl(): string {
   return required('PASSERELLE_TEST_DATABASE_URL');
 }
+export { admitTestOrganization, type TestOrganization } from './organizations';

@@ -1,0 +1,26 @@
+import canonicalize from 'canonicalize';
+
+/**
+ * Attributes the hub adds when it commits an event (mirrors COMMIT_ATTRIBUTES of
+ * @passerelle/contracts; a spec keeps the two equal). The publisher signs before they exist,
+ * so they are left out of what is signed. Everything else is covered.
+ */
+export const UNSIGNED_ATTRIBUTES = ['sequence', 'position', 'prevhash', 'hash'] as const;
+
+const unsigned: ReadonlySet<string> = new Set(UNSIGNED_ATTRIBUTES);
+
+/**
+ * The bytes a publisher signs: RFC 8785 (JCS) of the envelope without the commit attributes.
+ * JCS makes the bytes independent of key order and number formatting, so the hub can re-serialize
+ * an event (store it as jsonb, relay it through Kafka) and the signature still holds.
+ * The envelope must be JSON data (as parsed from JSON); NaN and Infinity are refused.
+ */
+export function canonicalEventBytes(envelope: object): Uint8Array {
+  const signed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(envelope)) {
+    if (!unsigned.has(name)) signed[name] = value;
+  }
+  const text = canonicalize(signed);
+  if (text === undefined) throw new TypeError('the envelope cannot be canonicalized');
+  return Buffer.from(text, 'utf8');
+}

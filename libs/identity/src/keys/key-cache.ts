@@ -1,0 +1,102 @@
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { KeyRecord, SigningAlgorithm } from '../federation';
+import { keyMismatch } from './algorithms';
+
+/** Members that only a private (or symmetric) JWK has: their presence means the wrong thing was registered. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+/** RFC 7638 required members per key type, already in the lexicographic order the thumbprint needs. */
+const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+  RSA: ['e', 'kty', 'n'],
+};
+
+/**
+ * RFC 7638 JWK thumbprint (SHA-256, base64url): identifies the key material itself, whatever
+ * else the JWK carries. Undefined for a key type we do not sign with or a missing member.
+ */
+export function jwkThumbprint(jwk: JsonWebKey): string | undefined {
+  const members = typeof jwk.kty === 'string' ? THUMBPRINT_MEMBERS[jwk.kty] : undefined;
+  if (!members) return undefined;
+  const required: Record<string, string> = {};
+  for (const name of members) {
+    const value = jwk[name];
+    if (typeof value !== 'string') return undefined;
+    required[name] = value;
+  }
+  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
+}
+
+export type PublicKeyInspection = { ok: true; key: KeyObject; thumbprint: string } | { ok: false; reason: string };
+
+/**
+ * Checks that `jwk` is a public key usable for `alg` and imports it. The registry can call this
+ * when a key is registered, so a bad key is refused at the door rather than at first use.
+ */
+export function inspectPublicJwk(alg: SigningAlgorithm, jwk: JsonWebKey): PublicKeyInspection {
+  const thumbprint = jwkThumbprint(jwk);
+  if (thumbprint === undefined) return { ok: false, reason: 'not an EC, OKP or RSA public JWK with all its members' };
+  return importChecked(alg, jwk, thumbprint);
+}
+
+function importChecked(alg: SigningAlgorithm, jwk: JsonWebKey, thumbprint: string): PublicKeyInspection {
+  const privateMember = PRIVATE_MEMBERS.find((name) => jwk[name] !== undefined);
+  if (privateMember) return { ok: false, reason: `the JWK holds private member "${privateMember}"; register the public key only` };
+  if (jwk.alg !== undefined && jwk.alg !== alg) return { ok: false, reason: `the JWK says alg ${String(jwk.alg)}, the record ${alg}` };
+  if (jwk.use !== undefined && jwk.use !== 'sig') return { ok: false, reason: 'the JWK is not for signatures (use)' };
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return { ok: false, reason: 'the JWK key_ops exclude verify' };
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: jwk, format: 'jwk' });
+  } catch (error) {
+    return { ok: false, reason: `the JWK does not import: ${(error as Error).message}` };
+  }
+  const mismatch = keyMismatch(alg, key);
+  return mismatch ? { ok: false, reason: mismatch } : { ok: true, key, thumbprint };
+}
+
+/**
+ * Imports each registered public key ONCE. Parsing a JWK costs more than an ECDSA verify on
+ * OpenSSL 3, so verifiers never parse per call.
+ *
+ * Entries are keyed by organization, kid, alg and the key's RFC 7638 thumbprint: a kid reused
+ * for new key material, or the same material registered elsewhere, never reaches an old import.
+ * Computing the thumbprint per lookup costs ~1–2 µs (one SHA-256 over ~100 bytes); that is the
+ * price of never trusting object identity of what the registry hands over.
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, PublicKeyInspection>();
+  private importCount = 0;
+
+  /** `maxEntries` bounds memory if keys churn; a federation holds a few hundred keys. */
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** The imported key, or why this record cannot be used (the reason is operator-facing). */
+  publicKey(organizationId: string, record: KeyRecord): PublicKeyInspection {
+    const thumbprint = jwkThumbprint(record.jwk);
+    if (thumbprint === undefined) return { ok: false, reason: 'not an EC, OKP or RSA public JWK with all its members' };
+    const cacheKey = `${organizationId}\n${record.kid}\n${record.alg}\n${thumbprint}`;
+    const cached = this.entries.get(cacheKey);
+    if (cached) return cached;
+    // Failures are cached too: a broken registration must not cost an import attempt per request.
+    const inspection = importChecked(record.alg, record.jwk, thumbprint);
+    this.importCount += 1;
+    if (this.entries.size >= this.maxEntries) {
+      // Map iterates in insertion order: drop the oldest import.
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(cacheKey, inspection);
+    return inspection;
+  }
+
+  /** How many imports were performed (for tests and metrics). */
+  get imports(): number {
+    return this.importCount;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
