@@ -94,7 +94,12 @@ export class EventValidator {
   validate(document: unknown, options: ValidateOptions = {}): ValidationResult<CaseEventEnvelope> {
     const stage = options.stage ?? 'publish';
     if (!this.envelope(document)) {
-      return { valid: false, code: 'SCHEMA.INVALID', errors: toIssues(this.envelope.errors, document) };
+      const errors = toIssues(this.envelope.errors, document);
+      // Report the data's problems too when its type is known, so one run shows them all.
+      const { type, data } = (typeof document === 'object' && document !== null ? document : {}) as { type?: unknown; data?: unknown };
+      const known = typeof type === 'string' ? this.compiled.get(type) : undefined;
+      if (known && data !== undefined && !known.validate(data)) errors.push(...toIssues(known.validate.errors, data, '/data'));
+      return { valid: false, code: 'SCHEMA.INVALID', errors };
     }
     const event = document as unknown as CaseEventEnvelope;
     const known = this.compiled.get(event.type);
@@ -139,7 +144,6 @@ export class EventValidator {
       }
     }
     if (!validate(event.data)) errors.push(...toIssues(validate.errors, event.data, '/data'));
-    if (errors.length === 0) return { valid: true, value: event, entry };
     return errors.length > 0 ? { valid: false, code: 'SCHEMA.INVALID', errors } : { valid: true, value: event, entry };
   }
 

@@ -1,0 +1,136 @@
+import { Command, CommanderError } from 'commander';
+import { CommandError, processOutput, type Output } from './cli-output';
+import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
+import { orgAddCommand, orgListCommand, orgRevokeCommand, orgRotateCommand } from './org/operator.command';
+import { checkCommand } from './schemas/check.command';
+import { listCommand } from './schemas/list.command';
+import { validateCommand } from './schemas/validate.command';
+
+/**
+ * The `passerelle` command line. Exit codes: 0 success, 1 a negative answer (invalid,
+ * incompatible), 2 the command could not run (usage, unreadable file, registry unreachable).
+ */
+export async function run(argv: string[], output: Output = processOutput): Promise<number> {
+  let code = 0;
+  const program = new Command('passerelle')
+    .description('Passerelle: the case-event interoperability hub')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+
+  const schemas = program.command('schemas').description('list, validate and check event schemas (offline from schemas/, or --registry)');
+  schemas
+    .command('list')
+    .description('list event types with versions, category and classification')
+    .option('--registry <url>', 'ask a running registry instead of reading schemas/')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => {
+      code = await listCommand(options, output);
+    });
+  schemas
+    .command('validate')
+    .description('validate event envelopes (or, with --type, bare data payloads); exit 1 if any is invalid')
+    .argument('<files...>', 'JSON files')
+    .option('--type <type>', 'validate the files as data of this event type, e.g. passerelle.case.CaseOpened.v1')
+    .option('--registry <url>', 'validate against a running registry instead of schemas/')
+    .option('--json', 'machine-readable output')
+    .action(async (files: string[], options) => {
+      code = await validateCommand(files, options, output);
+    });
+  schemas
+    .command('check')
+    .description('check that a new schema version is compatible with the old one; exit 1 if not')
+    .argument('<files...>', '<old.schema.json> <new.schema.json>, or <new.schema.json> with --registry')
+    .option('--mode <mode>', 'none, backward, forward, full, or a *-transitive variant (default backward)')
+    .option('--registry <url>', 'check against the registered versions of the candidate’s subject, under its mode')
+    .option('--json', 'machine-readable output')
+    .action(async (files: string[], options) => {
+      code = await checkCommand(files, options, output);
+    });
+
+  const hubOptions = (command: Command) =>
+    command
+      .requiredOption('--hub <url>', 'the hub’s address, e.g. http://127.0.0.1:3000', process.env.PASSERELLE_HUB)
+      .option('--token <jwt>', 'an operator token (or PASSERELLE_TOKEN)')
+      .option('--as <org>', 'mint the operator token from this organization’s local key')
+      .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
+      .option('--json', 'machine-readable output');
+  const org = program.command('org').description('member organizations: keys for development, and the operator’s registry');
+  org
+    .command('init')
+    .description('generate a key pair and public JWKS for a development organization')
+    .argument('<id>', 'organization id, e.g. qc.ramq')
+    .option('--alg <alg>', 'ES256 (default), EdDSA, PS256 or RS256')
+    .option('--key-dir <dir>', 'where to write the keys (default .passerelle/keys)')
+    .action(async (id: string, options) => {
+      code = await orgInitCommand(id, options, output);
+    });
+  hubOptions(
+    org
+      .command('add')
+      .description('admit an organization to the federation (operator)')
+      .argument('<id>', 'organization id')
+      .requiredOption('--name <name>', 'its name')
+      .requiredOption('--jwks <file>', 'its public keys (a JWKS file)')
+      .requiredOption('--issuer <iss...>', 'the iss value(s) of its tokens')
+      .requiredOption('--roles <roles>', 'comma-separated: publisher, subscriber, auditor, integrator, operator'),
+  ).action(async (id: string, options) => {
+    code = await orgAddCommand(id, options, output);
+  });
+  hubOptions(org.command('list').description('list member organizations, their roles and keys (operator, auditor)')).action(async (options) => {
+    code = await orgListCommand(options, output);
+  });
+  const keys = org.command('keys').description('rotate or revoke an organization’s keys (operator)');
+  hubOptions(
+    keys
+      .command('rotate')
+      .description('add a new key; the current ones are retired (they still verify what they signed before)')
+      .argument('<id>', 'organization id')
+      .requiredOption('--jwks <file>', 'the new public key (a JWKS file; its first key)')
+      .option('--retire-at <time>', 'when the current keys stop signing (ISO 8601, default now)'),
+  ).action(async (id: string, options) => {
+    code = await orgRotateCommand(id, options, output);
+  });
+  hubOptions(
+    keys
+      .command('revoke')
+      .description('revoke a key: nothing presented with it from --at on is accepted')
+      .argument('<id>', 'organization id')
+      .argument('<kid>', 'key id')
+      .requiredOption('--reason <text>', 'why, for the federation’s history')
+      .option('--at <time>', 'from when (ISO 8601, default now; earlier if the compromise started before)'),
+  ).action(async (id: string, kid: string, options) => {
+    code = await orgRevokeCommand(id, kid, options, output);
+  });
+  program
+    .command('token')
+    .description('mint an access token with a development organization’s local key')
+    .requiredOption('--org <id>', 'the organization')
+    .requiredOption('--role <role...>', 'role(s) to claim')
+    .option('--ttl <seconds>', 'lifetime (default 3600)')
+    .option('--aud <audience>', 'audience (default urn:passerelle:hub)')
+    .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
+    .action(async (options) => {
+      code = await tokenCommand(options, output);
+    });
+  program
+    .command('sign')
+    .description('sign an event envelope: prints the detached JWS to send as Passerelle-Signature')
+    .argument('<event.json>', 'the envelope')
+    .requiredOption('--org <id>', 'the publishing organization')
+    .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
+    .action(async (file: string, options) => {
+      code = await signCommand(file, options, output);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommandError) {
+      output.err(`passerelle: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}

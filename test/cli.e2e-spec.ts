@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { listeningUrl, spawnTarget, terminate, type TargetProcess } from './support/target-process';
+
+const ROOT = resolve(__dirname, '..');
+const exec = promisify(execFile);
+
+/** The `passerelle` command exactly as a user runs it, against a running hub. */
+async function passerelle(...args: string[]) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [join(ROOT, 'bin/passerelle.js'), ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('passerelle schemas … --registry against the running hub', () => {
+  let hub: TargetProcess;
+  let url: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'passerelle-cli-e2e-'));
+    hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data') });
+    url = await listeningUrl(hub);
+  }, 90_000);
+  afterAll(async () => {
+    await terminate(hub);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists the registered subjects with their modes', async () => {
+    const result = await passerelle('schemas', 'list', '--registry', url);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/passerelle\.case\.AddressChanged\.v2\s+1,2\s+contact\s+personal\s+BACKWARD/);
+  });
+
+  it('validates files through the registry: 0 when valid, 1 with paths when not', async () => {
+    const good = join(ROOT, 'schemas/envelope/v1.example.json');
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ specversion: '1.0' }));
+
+    expect((await passerelle('schemas', 'validate', '--registry', url, good)).code).toBe(0);
+    const result = await passerelle('schemas', 'validate', '--registry', url, good, bad);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('/id  required: is required but missing');
+  });
+
+  it('checks a candidate against its subject’s registered versions', async () => {
+    const result = await passerelle('schemas', 'check', '--registry', url, join(ROOT, 'schemas/case/address-changed/v2.schema.json'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^✗ incompatible \(BACKWARD\)/);
+  });
+});
+
+describe('the gateway’s AsyncAPI document', () => {
+  it('is served as YAML', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'passerelle-asyncapi-'));
+    const hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data') });
+    try {
+      const url = await listeningUrl(hub);
+      const response = await fetch(`${url}/asyncapi.yaml`);
+      expect(response.headers.get('content-type')).toContain('application/yaml');
+      expect(await response.text()).toMatch(/^asyncapi: 3\.0\.0$/m);
+    } finally {
+      await terminate(hub);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
