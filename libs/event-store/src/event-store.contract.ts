@@ -1,0 +1,352 @@
+import { randomUUID } from 'node:crypto';
+import { EventStoreError, WrongExpectedRevision } from './event-store.errors';
+import type { AllSubscription, AppendResult, EventStore, EventToAppend, ExpectedRevision, RecordedEvent } from './event-store.port';
+import { GENESIS_HASH, chainHash, verifyChain } from './integrity/hash-chain';
+
+export interface EventStoreContractOptions {
+  /**
+   * Whether the store refuses an id already stored in another stream. EventStoreDB keeps no
+   * index of event ids across streams, so its adapter cannot; the SQL adapter does.
+   */
+  uniqueIdsAcrossStreams?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * The behaviour every EventStore adapter owes its callers. Every test writes to streams of its
+ * own (`case-<uuid>`), so adapters backed by a shared server need no cleanup between tests,
+ * and a test reading the global log keeps only what it wrote.
+ */
+export function eventStoreContract(name: string, open: () => Promise<EventStore>, options: EventStoreContractOptions = {}): void {
+  const { uniqueIdsAcrossStreams = true, timeoutMs = 20_000 } = options;
+
+  describe(`EventStore contract: ${name}`, () => {
+    let store: EventStore;
+    const subscriptions: AllSubscription[] = [];
+    const newStream = () => `case-${randomUUID()}`;
+    const event = (type: string, data: Record<string, unknown> = {}, metadata?: Record<string, unknown>): EventToAppend => ({
+      id: randomUUID(),
+      type,
+      data,
+      ...(metadata ? { metadata } : {}),
+    });
+
+    beforeAll(async () => {
+      store = await open();
+    }, timeoutMs);
+    afterEach(async () => {
+      await Promise.all(subscriptions.splice(0).map((s) => s.close()));
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    /** Reads a subscription in the background, keeping the events `keep` selects. */
+    function consume(subscription: AllSubscription, keep: (e: RecordedEvent) => boolean) {
+      subscriptions.push(subscription);
+      const kept: RecordedEvent[] = [];
+      const positions: bigint[] = [];
+      let waiting: { count: number; resolve: () => void } | undefined;
+      const done = (async () => {
+        for await (const e of subscription) {
+          positions.push(e.position);
+          if (!keep(e)) continue;
+          kept.push(e);
+          if (waiting && kept.length >= waiting.count) waiting.resolve();
+        }
+      })();
+      // Gives up after a while rather than hanging: a skipped event then fails the assertions
+      // that follow, showing what did arrive.
+      const until = (count: number, deadlineMs = timeoutMs / 2) =>
+        Promise.race([
+          kept.length >= count
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, deadlineMs);
+                waiting = {
+                  count,
+                  resolve: () => {
+                    clearTimeout(timer);
+                    resolve();
+                  },
+                };
+              }),
+          done.then(() => {
+            throw new Error(`the subscription ended after ${kept.length} of ${count} events`);
+          }),
+        ]);
+      return { kept, positions, done, until, close: () => subscription.close() };
+    }
+
+    it('appends to a new stream with no_stream, then at its revision: revisions 0..n, hash-chained', async () => {
+      const id = newStream();
+      const opened = event('CaseOpened', { caseId: id, title: 'Évaluation à domicile ✓', zeta: 1, alpha: { b: [1, 2.5, 'x'], a: null } }, { correlationId: 'c-1' });
+      const attached = event('DocumentAttached', { n: 1 });
+
+      const first = await store.appendToStream(id, [opened, attached], 'no_stream');
+      const second = await store.appendToStream(id, [event('CaseClosed', { reason: 'done' })], 1n);
+      const events = await store.readStream(id);
+
+      expect(first).toMatchObject({ nextExpectedRevision: 1n, duplicate: false });
+      expect(second).toMatchObject({ nextExpectedRevision: 2n, duplicate: false });
+      expect(first.positions[0]! < first.positions[1]! && first.positions[1]! < second.positions[0]!).toBe(true);
+      expect(events.map((e) => [e.revision, e.type, e.id])).toEqual([
+        [0n, 'CaseOpened', opened.id],
+        [1n, 'DocumentAttached', attached.id],
+        [2n, 'CaseClosed', events[2]!.id],
+      ]);
+      expect(events[0]).toMatchObject({ streamId: id, data: opened.data, metadata: { correlationId: 'c-1' }, prevHash: GENESIS_HASH });
+      expect(events[1]!.metadata).toEqual({});
+      expect(events[0]!.recordedAt).toBeInstanceOf(Date);
+      expect(events.map((e) => e.position)).toEqual([...first.positions, ...second.positions]);
+      expect(events.map((e) => e.hash)).toEqual([...first.hashes, ...second.hashes]);
+      expect(events[0]!.hash).toBe(chainHash(GENESIS_HASH, opened.data, { correlationId: 'c-1' }));
+      expect(events[2]!.prevHash).toBe(events[1]!.hash);
+      expect(verifyChain(events)).toEqual({ ok: true });
+    }, timeoutMs);
+
+    it('reads a stream forwards, backwards, from a revision and with a limit', async () => {
+      const id = newStream();
+      // 12 events: past 9, text order and numeric order differ.
+      const ns = Array.from({ length: 12 }, (_, n) => n);
+      await store.appendToStream(id, ns.slice(0, 5).map((n) => event('Noted', { n })), 'no_stream');
+      await store.appendToStream(id, ns.slice(5).map((n) => event('Noted', { n })), 4n);
+      const read = async (o: Parameters<EventStore['readStream']>[1]) => (await store.readStream(id, o)).map((e) => e.data['n']);
+
+      expect(await read({})).toEqual(ns);
+      expect(await read({ from: 2n })).toEqual(ns.slice(2));
+      expect(await read({ from: 1n, limit: 2 })).toEqual([1, 2]);
+      expect(await read({ direction: 'backwards' })).toEqual([...ns].reverse());
+      expect(await read({ direction: 'backwards', from: 2n })).toEqual([2, 1, 0]);
+      expect(await read({ direction: 'backwards', limit: 2 })).toEqual([11, 10]);
+      expect(await read({ from: 12n })).toEqual([]);
+      expect((await store.readStream(id)).map((e) => e.revision)).toEqual(ns.map(BigInt));
+    }, timeoutMs);
+
+    it('tells whether a stream exists, and refuses to read one that does not', async () => {
+      const id = newStream();
+
+      expect(await store.streamExists(id)).toBe(false);
+      const missing = store.readStream(id);
+      await expect(missing).rejects.toBeInstanceOf(EventStoreError);
+      await expect(missing).rejects.toMatchObject({ code: 'STORE.STREAM_NOT_FOUND', retriable: false, streamId: id });
+      await store.appendToStream(id, [event('CaseOpened')], 'no_stream');
+      expect(await store.streamExists(id)).toBe(true);
+    }, timeoutMs);
+
+    it('refuses an append whose expected revision does not hold, saying what it expected and found', async () => {
+      const id = newStream();
+      const conflict = (expected: ExpectedRevision, actual: bigint | 'no_stream') => ({
+        code: 'STORE.WRONG_EXPECTED_REVISION',
+        retriable: true,
+        streamId: id,
+        expected,
+        actual,
+      });
+
+      await expect(store.appendToStream(id, [event('A')], 'stream_exists')).rejects.toMatchObject(conflict('stream_exists', 'no_stream'));
+      await expect(store.appendToStream(id, [event('A')], 0n)).rejects.toMatchObject(conflict(0n, 'no_stream'));
+      expect(await store.streamExists(id)).toBe(false);
+      await store.appendToStream(id, [event('A'), event('B')], 'no_stream');
+      const stale = store.appendToStream(id, [event('C')], 0n);
+      await expect(stale).rejects.toBeInstanceOf(WrongExpectedRevision);
+      await expect(stale).rejects.toMatchObject(conflict(0n, 1n));
+      await expect(store.appendToStream(id, [event('C')], 'no_stream')).rejects.toMatchObject(conflict('no_stream', 1n));
+      await expect(store.appendToStream(id, [event('C')], 5n)).rejects.toMatchObject(conflict(5n, 1n));
+      await expect(store.appendToStream(id, [event('C')], 'any')).resolves.toMatchObject({ nextExpectedRevision: 2n });
+      await expect(store.appendToStream(id, [event('D')], 'stream_exists')).resolves.toMatchObject({ nextExpectedRevision: 3n });
+      await expect(store.appendToStream(id, [], 3n)).resolves.toMatchObject({ nextExpectedRevision: 3n, positions: [] });
+      await expect(store.appendToStream(id, [], 2n)).rejects.toMatchObject(conflict(2n, 3n));
+
+      expect((await store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+    }, timeoutMs);
+
+    it('reads all streams in position order, after a position, with a limit and filters', async () => {
+      const prefix = newStream();
+      const [a, b, elsewhere] = [`${prefix}-a`, `${prefix}-b`, newStream()];
+      const [opened, noted] = [`Opened.${randomUUID()}`, `Noted.${randomUUID()}`];
+      const a0 = await store.appendToStream(a, [event(opened), event(noted)], 'no_stream');
+      await store.appendToStream(elsewhere, [event(opened)], 'no_stream');
+      await store.appendToStream(b, [event(noted)], 'no_stream');
+      const before = a0.positions[0]! - 1n;
+      const mine = new Set([a, b, elsewhere]);
+      const summary = (events: RecordedEvent[]) => events.filter((e) => mine.has(e.streamId)).map((e) => `${e.streamId.slice(-1)}${e.revision}:${e.type.split('.')[0]}`);
+
+      const all = await store.readAll({ fromPosition: before });
+      expect(summary(all)).toEqual(['a0:Opened', 'a1:Noted', `${elsewhere.slice(-1)}0:Opened`, 'b0:Noted']);
+      expect(all.every((e, i) => i === 0 || e.position > all[i - 1]!.position)).toBe(true);
+      expect(await store.readAll({ fromPosition: before, limit: 2 })).toEqual(all.slice(0, 2));
+      expect(summary(await store.readAll({ fromPosition: a0.positions[0]!, filter: { streamPrefix: prefix } }))).toEqual(['a1:Noted', 'b0:Noted']);
+      expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: prefix } }))).toEqual(['a0:Opened', 'a1:Noted', 'b0:Noted']);
+      expect(summary(await store.readAll({ fromPosition: before, filter: { types: [noted] } }))).toEqual(['a1:Noted', 'b0:Noted']);
+      expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: prefix, types: [opened] } }))).toEqual(['a0:Opened']);
+      expect(await store.readAll({ fromPosition: before, filter: { streamPrefix: prefix }, limit: 1 })).toHaveLength(1);
+    }, timeoutMs);
+
+    it('lets exactly one of 10 concurrent appenders win each revision; the others learn the actual revision', async () => {
+      const id = newStream();
+      let expected: ExpectedRevision = 'no_stream';
+      for (let round = 0; round < 3; round++) {
+        const expectedNow: ExpectedRevision = expected;
+        const results: PromiseSettledResult<AppendResult>[] = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, writer) => store.appendToStream(id, [event('Noted', { round, writer })], expectedNow)),
+        );
+        const won = results.filter((r): r is PromiseFulfilledResult<AppendResult> => r.status === 'fulfilled');
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(9);
+        for (const r of lost) {
+          expect(r.reason).toMatchObject({ code: 'STORE.WRONG_EXPECTED_REVISION', retriable: true, expected: expectedNow, actual: BigInt(round) });
+        }
+        expected = won[0]!.value.nextExpectedRevision;
+        expect(expected).toBe(BigInt(round));
+      }
+      const events = await store.readStream(id);
+      expect(events.map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+      expect(verifyChain(events)).toEqual({ ok: true });
+    }, timeoutMs);
+
+    it('treats a replayed append as done, whatever the expected revision: original positions and hashes, nothing written', async () => {
+      const id = newStream();
+      const batch = [event('CaseOpened', { n: 1 }), event('DocumentAttached', { n: 2 })];
+      const original = await store.appendToStream(id, batch, 'no_stream');
+      await store.appendToStream(id, [event('CaseClosed')], 1n);
+
+      for (const expected of ['no_stream', 0n, 7n, 'any', 'stream_exists'] as ExpectedRevision[]) {
+        await expect(store.appendToStream(id, batch, expected)).resolves.toEqual({ ...original, duplicate: true });
+      }
+      await expect(store.appendToStream(id, [batch[1]!], 'no_stream')).resolves.toEqual({
+        nextExpectedRevision: 1n,
+        positions: [original.positions[1]],
+        hashes: [original.hashes[1]],
+        duplicate: true,
+      });
+      expect(await store.readStream(id)).toHaveLength(3);
+    }, timeoutMs);
+
+    it('answers concurrent replays of one append with one write and the same positions for all', async () => {
+      const id = newStream();
+      const batch = [event('CaseOpened'), event('DocumentAttached')];
+
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.appendToStream(id, batch, 'no_stream')));
+
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      for (const r of results) expect({ ...r, duplicate: false }).toEqual(results.find((x) => !x.duplicate));
+      expect(await store.readStream(id)).toHaveLength(2);
+    }, timeoutMs);
+
+    it('refuses an id reused for another event: in another stream, with other content, partly, or twice in one batch', async () => {
+      const [a, b] = [newStream(), newStream()];
+      const opened = event('CaseOpened', { n: 1 });
+      await store.appendToStream(a, [opened], 'no_stream');
+      const duplicate = (eventId: string) => ({ code: 'STORE.DUPLICATE_EVENT_ID', retriable: false, eventId });
+
+      if (uniqueIdsAcrossStreams) {
+        await expect(store.appendToStream(b, [opened], 'any')).rejects.toMatchObject({ ...duplicate(opened.id), storedIn: a });
+        expect(await store.streamExists(b)).toBe(false);
+      }
+      await expect(store.appendToStream(a, [{ ...opened, data: { n: 2 } }], 'any')).rejects.toMatchObject(duplicate(opened.id));
+      await expect(store.appendToStream(a, [{ ...opened, type: 'CaseClosed' }], 'any')).rejects.toMatchObject(duplicate(opened.id));
+      await expect(store.appendToStream(a, [opened, event('Noted')], 'any')).rejects.toMatchObject(duplicate(opened.id));
+      const twice = event('Noted');
+      await expect(store.appendToStream(a, [twice, twice], 'any')).rejects.toMatchObject(duplicate(twice.id));
+      expect(await store.readStream(a)).toHaveLength(1);
+    }, timeoutMs);
+
+    it('delivers 8 concurrent writers’ events over 100 streams to a live subscriber: once each, in position order, revisions contiguous, chains intact', async () => {
+      const streams = Array.from({ length: 100 }, () => newStream());
+      const ours = new Set(streams);
+      const subscriber = consume(store.subscribeToAll(), (e) => ours.has(e.streamId));
+      const appended = new Map<string, bigint>();
+      const known = new Map<string, ExpectedRevision>();
+      let planned = 0;
+
+      const writer = async (w: number) => {
+        for (let i = 0; planned < 400; i++) {
+          const stream = streams[(w * 37 + i * 13 + planned) % streams.length]!;
+          const batch = Array.from({ length: 1 + ((w + i) % 7) }, (_, k) => event('Noted', { w, i, k }));
+          planned += batch.length;
+          // Half the appends state the revision this writer believes in, half append at 'any'.
+          let expected: ExpectedRevision = i % 2 === 0 ? 'any' : (known.get(stream) ?? 'no_stream');
+          for (;;) {
+            try {
+              const result = await store.appendToStream(stream, batch, expected);
+              known.set(stream, result.nextExpectedRevision);
+              batch.forEach((e, k) => appended.set(e.id, result.positions[k]!));
+              break;
+            } catch (err) {
+              if (!(err instanceof WrongExpectedRevision)) throw err;
+              expected = err.actual;
+            }
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
+      await subscriber.until(planned);
+      // Room for a duplicate to show up before the subscription closes.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await subscriber.close();
+      await subscriber.done;
+
+      const received = subscriber.kept;
+      expect(received).toHaveLength(planned);
+      expect(new Set(received.map((e) => e.id)).size).toBe(planned);
+      for (const e of received) expect(e.position).toBe(appended.get(e.id));
+      expect(subscriber.positions.every((p, i) => i === 0 || p > subscriber.positions[i - 1]!)).toBe(true);
+      const byStream = new Map<string, RecordedEvent[]>();
+      for (const e of received) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+      for (const [stream, events] of byStream) {
+        expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
+        expect(verifyChain(events)).toEqual({ ok: true });
+        expect(verifyChain(await store.readStream(stream))).toEqual({ ok: true });
+      }
+    }, Math.max(timeoutMs, 60_000));
+
+    it('catches up after a position, then goes live with a filter; close ends the iteration', async () => {
+      const prefix = newStream();
+      const type = `Watched.${randomUUID()}`;
+      const before = await store.appendToStream(`${prefix}-1`, [event('A'), event('B')], 'no_stream');
+      const byPrefix = consume(store.subscribeToAll({ fromPosition: before.positions[0]!, filter: { streamPrefix: prefix } }), () => true);
+      const byType = consume(store.subscribeToAll({ filter: { types: [type] } }), () => true);
+
+      await byPrefix.until(1);
+      await store.appendToStream(newStream(), [event('X'), event(type)], 'no_stream');
+      await store.appendToStream(`${prefix}-2`, [event('C')], 'no_stream');
+      await store.appendToStream(`${prefix}-1`, [event('D'), event(type)], 1n);
+      await byPrefix.until(4);
+      await byType.until(2);
+      for (const s of subscriptions.splice(0)) await s.close();
+      await Promise.all([byPrefix.done, byType.done]);
+
+      expect(byPrefix.kept.map((e) => e.type)).toEqual(['B', 'C', 'D', type]);
+      expect(byType.kept.map((e) => e.type)).toEqual([type, type]);
+      expect(byType.kept[1]!.streamId).toBe(`${prefix}-1`);
+    }, timeoutMs);
+
+    it('lets an auditor detect a modified, a reordered and a missing event with verifyChain', async () => {
+      const id = newStream();
+      await store.appendToStream(id, [0, 1, 2, 3, 4].map((n) => event('Paid', { n, amount: 100 })), 'no_stream');
+      const events = await store.readStream(id);
+      const forged = { n: 2, amount: 1_000_000 };
+      const [e0, e1, e2, e3, e4] = events as [RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent];
+
+      expect(verifyChain(events)).toEqual({ ok: true });
+      expect(verifyChain([e0, e1, { ...e2, data: forged }, e3, e4])).toEqual({ ok: false, revision: 2n, kind: 'modified' });
+      // A forger who recomputes the forged event's hash breaks its successor's link instead.
+      expect(verifyChain([e0, e1, { ...e2, data: forged, hash: chainHash(e2.prevHash, forged, e2.metadata) }, e3, e4])).toEqual({
+        ok: false,
+        revision: 2n,
+        kind: 'modified',
+      });
+      expect(verifyChain([e0, e2, e1, e3, e4])).toEqual({ ok: false, revision: 1n, kind: 'reordered' });
+      expect(verifyChain([e0, { ...e2, revision: 1n }, { ...e1, revision: 2n }, e3, e4])).toEqual({ ok: false, revision: 1n, kind: 'reordered' });
+      expect(verifyChain([e0, e1, e2, e4])).toEqual({ ok: false, revision: 3n, kind: 'missing' });
+      expect(verifyChain([e1, e2, e3, e4])).toEqual({ ok: false, revision: 0n, kind: 'missing' });
+      // A cut-off tail is invisible without the head recorded elsewhere.
+      expect(verifyChain([e0, e1, e2, e3])).toEqual({ ok: true });
+      expect(verifyChain([e0, e1, e2, e3], { head: { revision: 4n, hash: e4.hash } })).toEqual({ ok: false, revision: 4n, kind: 'missing' });
+      expect(verifyChain([e2, e3, e4], { from: { revision: 2n, prevHash: e1.hash } })).toEqual({ ok: true });
+    }, timeoutMs);
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * What the caller expects of a stream before appending:
+ * - `'any'`: no check;
+ * - `'no_stream'`: the stream has no event yet;
+ * - `'stream_exists'`: the stream has at least one event;
+ * - a bigint: the revision (0-based) of the stream's last event.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+/** A stream's state as a conflict reports it: its last revision, or `'no_stream'`. */
+export type ActualRevision = bigint | 'no_stream';
+
+export interface EventToAppend {
+  /** Unique across the whole store; appending the same id again is a no-op. */
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RecordedEvent {
+  streamId: string;
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  /** 0-based, contiguous within the stream. */
+  revision: bigint;
+  /** Global order across all streams: strictly increasing, with gaps. */
+  position: bigint;
+  /** The previous event's `hash` in this stream; 64 zeros for revision 0. */
+  prevHash: string;
+  /** SHA-256 (hex) of `prevHash` + JCS({ data, metadata }): see `chainHash`. */
+  hash: string;
+  recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** The revision of the stream's last event written by this append: pass it as the next expected revision. */
+  nextExpectedRevision: bigint;
+  /** One per appended event, in order. */
+  positions: bigint[];
+  hashes: string[];
+  /** True when every id was already stored: nothing was written, the original positions and hashes are returned. */
+  duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive); the start forwards, the end backwards. */
+  from?: bigint;
+  direction?: 'forwards' | 'backwards';
+  limit?: number;
+}
+
+export interface AllFilter {
+  /** Only streams whose id starts with this text. */
+  streamPrefix?: string;
+  /** Only events of these exact types. */
+  types?: string[];
+}
+
+export interface ReadAllOptions {
+  /** Read after this position (exclusive); from the beginning when omitted. */
+  fromPosition?: bigint;
+  limit?: number;
+  filter?: AllFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Deliver events after this position (exclusive); from the beginning when omitted. */
+  fromPosition?: bigint;
+  filter?: AllFilter;
+}
+
+/**
+ * Every event after the start position, in global position order, each exactly once: first
+ * those already stored (catch-up), then new ones as they are committed (live). Iterate it
+ * once; `close()` ends the iteration. A failing read ends it with the error, and the
+ * subscriber starts again from the last position it handled.
+ */
+export type AllSubscription = AsyncIterable<RecordedEvent> & { close(): Promise<void> };
+
+/**
+ * The system of record: append-only streams of events, each stream hash-chained, all of them
+ * in one global order. Adapters: SQL (PostgreSQL or PGlite) and EventStoreDB, both held to
+ * event-store.contract.ts.
+ */
+export interface EventStore {
+  /**
+   * Appends `events` atomically, checking `expectedRevision` first. Rejects with
+   * WrongExpectedRevision (retriable: read again, decide again) or DuplicateEventId.
+   */
+  appendToStream(streamId: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /** Rejects with StreamNotFound when the stream has no event. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Events of all streams in global position order; page with `fromPosition` = last position read. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
+  streamExists(streamId: string): Promise<boolean>;
+  /** Ends subscriptions and releases what the store opened. */
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');

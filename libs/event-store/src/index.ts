@@ -1,0 +1,26 @@
+export { EVENT_STORE } from './event-store.port';
+export type {
+  ActualRevision,
+  AllFilter,
+  AllSubscription,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from './event-store.port';
+export {
+  DuplicateEventId,
+  EventStoreError,
+  StoreUnavailable,
+  StreamNotFound,
+  WrongExpectedRevision,
+  type EventStoreErrorCode,
+} from './event-store.errors';
+export { GENESIS_HASH, chainHash, verifyChain, type ChainVerdict, type VerifyChainOptions } from './integrity/hash-chain';
+export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store';
+export { EsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-store';
+export { EventStoreModule, openEventStore, type EventStoreOptions } from './event-store.module';

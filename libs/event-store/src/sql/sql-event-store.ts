@@ -1,0 +1,297 @@
+import { applyMigrations, DatabaseError, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
+import {
+  assertAppendable,
+  checkExpectedRevision,
+  linkBatch,
+  prepareBatch,
+  replayedAppend,
+  type PreparedEvent,
+  type StoredLink,
+} from '../append-rules';
+import { EventStoreError, StoreUnavailable, StreamNotFound } from '../event-store.errors';
+import type {
+  AllSubscription,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { GENESIS_HASH } from '../integrity/hash-chain';
+import { PollingSubscription } from './polling-subscription';
+import {
+  APPEND,
+  APPENDED_CHANNEL,
+  CREATE_HEAD,
+  FIND_IDS,
+  LOCK_HEAD,
+  MIGRATIONS,
+  NOTIFY,
+  READ_STREAM_BACKWARDS,
+  READ_STREAM_FORWARDS,
+  readAllSql,
+  STREAM_REVISION,
+  type EventRow,
+} from './schema';
+
+export interface SqlEventStoreOptions {
+  /** The longest a live subscription waits between reads when nothing wakes it (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Events per subscription read (default 500). */
+  pageSize?: number;
+  /**
+   * NOTIFY other processes after each commit, coalesced and outside the append transaction.
+   * Default: on for PostgreSQL; off for PGlite, which has no other process to tell.
+   */
+  notify?: boolean;
+  /** Close the database when the store closes (default false: the database is shared). */
+  ownsDatabase?: boolean;
+}
+
+const MAX_REVISION = '9223372036854775807';
+/** An id committed in another stream between our lookup and our insert: look again, this many times. */
+const APPEND_ATTEMPTS = 3;
+
+/**
+ * The event store on the SqlDatabase port: the same SQL on PostgreSQL and PGlite.
+ * Layout, append algorithm and the visibility rule are in docs/event-store.md.
+ */
+export class SqlEventStore implements EventStore {
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private listening: Promise<(() => Promise<void>) | undefined> | undefined;
+  private notifying: Promise<void> | undefined;
+  private notifyAgain = false;
+  private closed = false;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly notify: boolean;
+
+  private constructor(
+    private readonly db: SqlDatabase,
+    private readonly options: SqlEventStoreOptions,
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.pageSize = options.pageSize ?? 500;
+    this.notify = options.notify ?? db.kind === 'postgres';
+  }
+
+  /** Creates the tables if needed (idempotent, safe when several processes start at once). */
+  static async open(db: SqlDatabase, options: SqlEventStoreOptions = {}): Promise<SqlEventStore> {
+    try {
+      await applyMigrations(db, 'event-store', MIGRATIONS);
+    } catch (err) {
+      throw toStoreError(err);
+    }
+    return new SqlEventStore(db, options);
+  }
+
+  async appendToStream(streamId: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    assertAppendable(streamId, events);
+    if (events.length === 0) return this.checkOnly(streamId, expectedRevision);
+    const prepared = prepareBatch(events);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.db.transaction((tx) => this.appendIn(tx, streamId, prepared, expectedRevision));
+        if (!result.duplicate) this.committed();
+        return result;
+      } catch (err) {
+        // The id lookup runs under the stream's lock but cannot see an id that another stream
+        // commits a moment later; the unique index can. Retry: the lookup will then see it.
+        if (attempt < APPEND_ATTEMPTS && err instanceof DatabaseError && err.vendorCode === '23505') continue;
+        throw toStoreError(err);
+      }
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const backwards = options.direction === 'backwards';
+    const from = options.from !== undefined ? String(options.from) : backwards ? MAX_REVISION : '0';
+    const rows = await this.rows(backwards ? READ_STREAM_BACKWARDS : READ_STREAM_FORWARDS, [streamId, from, limitOf(options.limit)]);
+    if (rows.length === 0 && !(await this.streamExists(streamId))) throw new StreamNotFound(streamId);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const params: unknown[] = [String(options.fromPosition ?? 0n)];
+    const conditions = ['e.position > $1::bigint'];
+    const { streamPrefix, types } = options.filter ?? {};
+    if (streamPrefix !== undefined && streamPrefix !== '') {
+      params.push(streamPrefix);
+      conditions.push(`starts_with(e.stream_id, $${params.length})`);
+    }
+    if (types !== undefined) {
+      params.push(types);
+      conditions.push(`e.type = ANY($${params.length}::text[])`);
+    }
+    params.push(limitOf(options.limit));
+    const rows = await this.rows(readAllSql(conditions, params.length), params);
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    this.assertOpen();
+    const subscription: PollingSubscription = new PollingSubscription(
+      (after, limit) => this.readAll({ fromPosition: after, limit, filter: options.filter }),
+      options.fromPosition ?? 0n,
+      { pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs },
+      () => this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    // Other processes' commits arrive as NOTIFY; if LISTEN fails, polling still finds them.
+    this.listening ??= this.db.listen(APPENDED_CHANNEL, () => this.wakeSubscriptions()).catch(() => undefined);
+    return subscription;
+  }
+
+  async streamExists(streamId: string): Promise<boolean> {
+    this.assertOpen();
+    return (await this.rows<{ revision: string }>(STREAM_REVISION, [streamId])).length > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    const unlisten = await this.listening;
+    await unlisten?.().catch(() => undefined);
+    await this.notifying;
+    if (this.options.ownsDatabase) await this.db.close();
+  }
+
+  /**
+   * One append, in one transaction: lock the head, answer a replay, check the expected
+   * revision, chain the batch in memory, write it in one statement.
+   */
+  private async appendIn(tx: SqlExecutor, streamId: string, events: PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const head = await lockHead(tx, streamId);
+    // Under the head lock, in a statement of its own (a fresh snapshot in READ COMMITTED), so
+    // a replay racing its original sees the original once the original has committed.
+    const { rows: found } = await tx.query<{ id: string; stream_id: string; revision: string; position: string; type: string; prev_hash: string; hash: string }>(
+      FIND_IDS,
+      [events.map((e) => e.id)],
+    );
+    if (found.length > 0) {
+      const stored = new Map<string, StoredLink>(
+        found.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]),
+      );
+      return replayedAppend(streamId, events, stored);
+    }
+    checkExpectedRevision(streamId, expected, head.revision ?? 'no_stream');
+
+    const chained = linkBatch(events, { revision: head.revision ?? -1n, hash: head.hash });
+    const last = chained.at(-1)!;
+    const { rows } = await tx.query<{ position: string; revision: string }>(APPEND, [
+      streamId,
+      chained.map((e) => String(e.revision)),
+      chained.map((e) => e.id),
+      chained.map((e) => e.type),
+      chained.map((e) => e.dataJson),
+      chained.map((e) => e.metadataJson),
+      chained.map((e) => e.prevHash),
+      chained.map((e) => e.hash),
+      String(last.revision),
+      last.hash,
+    ]);
+    return {
+      nextExpectedRevision: last.revision,
+      positions: rows.map((r) => BigInt(r.position)),
+      hashes: chained.map((e) => e.hash),
+      duplicate: false,
+    };
+  }
+
+  /** An empty append writes nothing but still answers whether the expectation holds. */
+  private async checkOnly(streamId: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const [row] = await this.rows<{ revision: string }>(STREAM_REVISION, [streamId]);
+    const actual = row ? BigInt(row.revision) : 'no_stream';
+    checkExpectedRevision(streamId, expected, actual);
+    return { nextExpectedRevision: actual === 'no_stream' ? -1n : actual, positions: [], hashes: [], duplicate: false };
+  }
+
+  /** After a commit: wake local subscribers now, and other processes through one NOTIFY. */
+  private committed(): void {
+    this.wakeSubscriptions();
+    if (!this.notify || this.closed) return;
+    // Coalesced: at most one NOTIFY in flight, one more queued whatever the number of commits
+    // meanwhile. Each NOTIFY is its own small transaction, never the append's (it would
+    // serialise commits on the notification queue lock).
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = (async () => {
+      do {
+        this.notifyAgain = false;
+        await this.db.query(NOTIFY, [APPENDED_CHANNEL, '']).catch(() => undefined);
+      } while (this.notifyAgain && !this.closed);
+      this.notifying = undefined;
+    })();
+  }
+
+  private wakeSubscriptions(): void {
+    for (const subscription of this.subscriptions) subscription.poke();
+  }
+
+  private async rows<R = EventRow>(sql: string, params: unknown[]): Promise<R[]> {
+    try {
+      return (await this.db.query<R>(sql, params)).rows;
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailable('the event store is closed');
+  }
+}
+
+/** Locks the stream's head row, creating it for a new stream. `revision` is null for a new stream. */
+async function lockHead(tx: SqlExecutor, streamId: string): Promise<{ revision: bigint | null; hash: string }> {
+  for (;;) {
+    const { rows } = await tx.query<{ revision: string; last_hash: string }>(LOCK_HEAD, [streamId]);
+    if (rows[0]) return { revision: BigInt(rows[0].revision), hash: rows[0].last_hash };
+    const created = await tx.query(CREATE_HEAD, [streamId, GENESIS_HASH]);
+    if (created.rows.length > 0) return { revision: null, hash: GENESIS_HASH };
+    // Another transaction created it and committed while we looked: lock theirs.
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  };
+}
+
+function limitOf(limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError(`limit ${limit} is not a non-negative integer`);
+  return limit;
+}
+
+/**
+ * A connection failure or a serialisation failure is StoreUnavailable (retriable); our own
+ * errors, and anything else (a bug), travel as they are.
+ */
+function toStoreError(err: unknown): unknown {
+  if (err instanceof EventStoreError) return err;
+  if (err instanceof DatabaseError) {
+    if (err.code === 'DATABASE.UNAVAILABLE' || err.code === 'DATABASE.SERIALIZATION_FAILURE') {
+      return new StoreUnavailable(`the event store's database failed: ${err.message}`, { cause: err });
+    }
+  }
+  return err;
+}
