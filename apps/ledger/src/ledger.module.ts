@@ -1,5 +1,24 @@
 import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
+import { InboundConsumer } from './ingest/inbound.consumer';
+import { CaseRepository } from './record-case-events/case-repository';
+import { RecordCaseEventsHandler } from './record-case-events/record-case-events.handler';
+import { RejectionLog } from './rejections/rejection-log';
+import { RejectionsController } from './rejections/rejections.http.controller';
 
 /** Write side: turns inbound messages into verified, validated, stored case events and receipts. */
-@Module({})
+@Module({
+  imports: [CqrsModule.forRoot()],
+  controllers: [RejectionsController],
+  providers: [
+    // command handlers
+    RecordCaseEventsHandler,
+    // repositories and logs
+    { provide: CaseRepository, inject: [EVENT_STORE], useFactory: (store: EventStore) => new CaseRepository(store) },
+    RejectionLog,
+    // consumers
+    InboundConsumer,
+  ],
+})
 export class LedgerModule {}

@@ -51,6 +51,8 @@ export interface MemberOrganization {
 export interface FederationDirectory {
   organization(id: string): MemberOrganization | undefined;
   organizationByIssuer(iss: string): MemberOrganization | undefined;
+  /** Every member, e.g. to know whose topics to consume. */
+  organizations(): MemberOrganization[];
 }
 
 /** Injection token for the FederationDirectory port (the value carries no framework dependency). */
@@ -93,7 +95,7 @@ export class InMemoryDirectory implements FederationDirectory {
     return this.byIssuer.get(iss);
   }
 
-  list(): MemberOrganization[] {
+  organizations(): MemberOrganization[] {
     return [...this.byId.values()];
   }
 }

@@ -21,6 +21,7 @@ export { TOKEN_VERIFIER, TokenVerifier, type TokenVerifierStats, type VerifiedCa
 export { canonicalEventBytes, UNSIGNED_ATTRIBUTES } from './event/canonical-event';
 export {
   EVENT_SIGNATURE_TYP,
+  EVENT_SIGNATURE_VERIFIER,
   EventSignatureVerifier,
   signEvent,
   type EventSignatureOptions,

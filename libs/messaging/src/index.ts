@@ -3,3 +3,4 @@ export type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Su
 export { InMemoryBus } from './in-memory/in-memory-bus';
 export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
 export { MessagingModule, createMessageBus, type MessagingOptions } from './messaging.module';
+export { subscribeToTopicSet, type TopicSetOptions } from './topic-set-subscription';

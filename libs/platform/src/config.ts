@@ -11,11 +11,20 @@ export type BusConfig =
   | { kind: 'memory' }
   | { kind: 'kafka'; brokers: string[]; clientId: string };
 
+/** Where case events live: the SQL store on `store` (default), or EventStoreDB. */
+export type EventsConfig = { kind: 'sql' } | { kind: 'esdb'; connectionString: string };
+
 export interface PlatformConfig {
   http: { host: string; port: number; maxBodyBytes: number };
+  events: EventsConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   store: StoreConfig;
   bus: BusConfig;
+  /**
+   * Prefix of the hub's consumer group names (`<prefix>-ledger`, …): two hubs sharing one
+   * Kafka cluster need different prefixes.
+   */
+  groupPrefix: string;
   tokens: { audience: string; maxTokenAgeSeconds: number; clockToleranceSeconds: number };
   /** Where development keys are written and read (demo federation, CLI). */
   keysDir: string;
@@ -62,6 +71,12 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function groupPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'passerelle';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(raw)) throw new ConfigError(`PASSERELLE_GROUP_PREFIX=${raw}: use letters, digits, dots, dashes and underscores`);
+  return raw;
+}
+
 function brokers(raw: string): string[] {
   const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
   for (const broker of list) {
@@ -106,6 +121,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId }
     : { kind: 'memory' };
 
+  let events: EventsConfig = { kind: 'sql' };
+  if (env.EVENTSTORE_URL) {
+    if (!/^(esdb|kurrentdb)(\+discover)?:\/\//.test(env.EVENTSTORE_URL)) {
+      throw new ConfigError(`EVENTSTORE_URL=${env.EVENTSTORE_URL} is not an EventStoreDB connection string: use esdb://host:2113?tls=false`);
+    }
+    events = { kind: 'esdb', connectionString: env.EVENTSTORE_URL };
+  }
+
   const seed = env.PASSERELLE_DEMO_FEDERATION ?? (store.kind === 'pglite' ? 'on' : 'off');
   if (seed !== 'on' && seed !== 'off') throw new ConfigError(`PASSERELLE_DEMO_FEDERATION=${seed}: use on or off`);
 
@@ -121,5 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     logLevel,
     store,
     bus,
+    groupPrefix: groupPrefix(env.PASSERELLE_GROUP_PREFIX),
+    events,
   };
 }

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type InjectionToken, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule, SQL_DATABASE, type DatabaseOptions } from '@passerelle/database';
+import { EventStoreModule } from '@passerelle/event-store';
 import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
 import { ConfigError, type PlatformConfig } from './config';
 import { IdentityModule } from './auth/identity.module';
@@ -10,8 +11,11 @@ import { HealthController, READINESS_DEPENDENCIES, type Dependency } from './hea
 export interface Component {
   name: string;
   module: Type | DynamicModule;
-  /** identity: verifies callers' tokens against the federation, which lives in the store */
-  needs: ReadonlyArray<'store' | 'bus' | 'identity'>;
+  /**
+   * store: the SQL database; bus: the message bus; events: the event store (case streams);
+   * identity: verifies callers' tokens against the federation, which lives in the store.
+   */
+  needs: ReadonlyArray<'store' | 'bus' | 'events' | 'identity'>;
 }
 
 export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
@@ -33,6 +37,7 @@ class PlatformConfigModule {
 export function composeTarget(name: string, components: readonly Component[], config: PlatformConfig): DynamicModule {
   const needs = new Set(components.flatMap((c) => c.needs));
   if (needs.has('identity')) needs.add('store');
+  if (needs.has('events')) needs.add('store');
   if (needs.has('bus') && config.bus.kind === 'memory' && components.length === 1 && name !== 'hub') {
     throw new ConfigError(
       `the ${name} target runs alone, so it needs KAFKA_BROKERS: the in-process bus only links modules inside one process (run the hub for embedded mode)`,
@@ -54,6 +59,7 @@ export function composeTarget(name: string, components: readonly Component[], co
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }
+  if (needs.has('events')) imports.push(EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }));
   if (needs.has('identity')) imports.push(IdentityModule.forRoot(config.tokens));
   imports.push(...components.map((c) => c.module));
 

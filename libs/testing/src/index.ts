@@ -1,27 +1,5 @@
-/**
- * What jest's global setup (test/setup/global-setup.ts) brought up for this run. Tests read
- * it here, and isolate themselves with unique topic, group and table names.
- */
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set: integration tests run under jest's global setup (npm test, or npx jest --selectProjects integration)`);
-  }
-  return value;
-}
-
-/** Brokers of the Kafka cluster this test run uses. */
-export function testKafkaBrokers(): string[] {
-  return required('PASSERELLE_TEST_KAFKA_BROKERS').split(',');
-}
-
-/** A human description of that broker, e.g. "Apache Kafka 4.1.1 (local, from Maven Central)". */
-export function testKafkaDescription(): string {
-  return required('PASSERELLE_TEST_KAFKA_DESCRIPTION');
-}
-
-/** A database created for this test run alone, dropped at its end. */
-export function testDatabaseUrl(): string {
-  return required('PASSERELLE_TEST_DATABASE_URL');
-}
+// Test support: what the run's global setup brought up, and helpers to isolate tests on it.
+export { testDatabaseUrl, testKafkaBrokers, testKafkaDescription } from './environment';
+export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { admitTestOrganization, type TestOrganization } from './organizations';
+export { caseEvent, inboundMessage } from './case-events';

@@ -6,6 +6,8 @@ import {
   describeSchema,
   EventValidator,
   inlineCatalogRefs,
+  openSchemaTables,
+  readRegisteredSchemas,
   readSchemaDirectory,
   parseSchemaId,
   schemaIdOf,
@@ -14,7 +16,7 @@ import {
   type Incompatibility,
   type SchemaDocument,
 } from '@passerelle/contracts';
-import { applyMigrations, DatabaseError, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { DatabaseError, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { decideRegistration } from '../domain/registration';
 import { RegistryError } from './registry-error';
 
@@ -29,21 +31,7 @@ export interface SubjectSummary {
   category?: string;
 }
 
-const MIGRATIONS = [
-  `CREATE TABLE IF NOT EXISTS schema_subjects (
-    subject       text PRIMARY KEY,
-    compatibility text NOT NULL DEFAULT 'BACKWARD',
-    updated_at    timestamptz NOT NULL DEFAULT now()
-  )`,
-  `CREATE TABLE IF NOT EXISTS schema_versions (
-    subject       text NOT NULL REFERENCES schema_subjects (subject),
-    version       integer NOT NULL CHECK (version > 0),
-    schema        jsonb NOT NULL,
-    origin        text NOT NULL CHECK (origin IN ('repository', 'api')),
-    registered_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (subject, version)
-  )`,
-];
+
 
 /**
  * The schema registry: every version of every subject, durable in the hub's database and
@@ -62,7 +50,7 @@ export class SchemaRegistry implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await applyMigrations(this.db, 'schemas', MIGRATIONS);
+    await openSchemaTables(this.db);
     const seeded = await this.seed(await readSchemaDirectory(this.schemasDir));
     await this.reload();
     this.logger.log({ subjects: new Set(this.entries.map((e) => e.subject)).size, versions: this.entries.length, seeded }, 'schema registry ready');
@@ -207,8 +195,7 @@ export class SchemaRegistry implements OnModuleInit {
   }
 
   private async reload(): Promise<void> {
-    const { rows } = await this.db.query<{ schema: unknown }>('SELECT schema FROM schema_versions ORDER BY subject, version');
-    this.entries = rows.map((r) => describeSchema(r.schema));
+    this.entries = await readRegisteredSchemas(this.db);
     this.current = new EventValidator(this.entries);
   }
 

@@ -22,6 +22,9 @@ import { canonicalEventBytes } from './canonical-event';
  */
 export const EVENT_SIGNATURE_TYP = 'passerelle-event+jws';
 
+/** Injection token for the EventSignatureVerifier. */
+export const EVENT_SIGNATURE_VERIFIER = Symbol('EventSignatureVerifier');
+
 /** A signature's protected header and signature together stay far below this (RSA-8192: ~1.4 KB). */
 const MAX_SIGNATURE_CHARS = 8192;
 

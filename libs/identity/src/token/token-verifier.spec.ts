@@ -243,7 +243,7 @@ describe('TokenVerifier', () => {
     });
 
     it('a directory resolving an iss to an org that does not list it (inconsistent registry) → TOKEN.ISSUER_MISMATCH from jose’s issuer check', async () => {
-      const confused: FederationDirectory = { organization: () => undefined, organizationByIssuer: () => ramq.org };
+      const confused: FederationDirectory = { organization: () => undefined, organizationByIssuer: () => ramq.org, organizations: () => [ramq.org] };
       const token = signed(ramq, claimsOf(ramq, T0, { iss: 'https://idp.other.example/' }));
       await expectCode(verifierOf(confused).verify(token), 'TOKEN.ISSUER_MISMATCH');
     });

@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
-import { FEDERATION_DIRECTORY, FederationLog, TOKEN_VERIFIER, TokenVerifier, type TokenPolicy } from '@passerelle/identity';
+import { EVENT_SIGNATURE_VERIFIER, EventSignatureVerifier, FEDERATION_DIRECTORY, FederationLog, KeyCache, TOKEN_VERIFIER, TokenVerifier, type TokenPolicy } from '@passerelle/identity';
 import { TokenGuard } from './auth';
 
 class FederationLogCloser implements OnApplicationShutdown {
@@ -23,11 +23,22 @@ export class IdentityModule {
       module: IdentityModule,
       providers: [
         { provide: FEDERATION_DIRECTORY, inject: [SQL_DATABASE], useFactory: (db: SqlDatabase) => FederationLog.open(db) },
-        { provide: TOKEN_VERIFIER, inject: [FEDERATION_DIRECTORY], useFactory: (directory: FederationLog) => new TokenVerifier(directory, policy) },
+        // One key cache for both verifiers: a key is imported once per process.
+        { provide: KeyCache, useFactory: () => new KeyCache() },
+        {
+          provide: TOKEN_VERIFIER,
+          inject: [FEDERATION_DIRECTORY, KeyCache],
+          useFactory: (directory: FederationLog, keys: KeyCache) => new TokenVerifier(directory, policy, undefined, keys),
+        },
+        {
+          provide: EVENT_SIGNATURE_VERIFIER,
+          inject: [FEDERATION_DIRECTORY, KeyCache],
+          useFactory: (directory: FederationLog, keys: KeyCache) => new EventSignatureVerifier(directory, keys),
+        },
         { provide: APP_GUARD, useClass: TokenGuard },
         FederationLogCloser,
       ],
-      exports: [FEDERATION_DIRECTORY, TOKEN_VERIFIER],
+      exports: [FEDERATION_DIRECTORY, TOKEN_VERIFIER, EVENT_SIGNATURE_VERIFIER],
     };
   }
 }

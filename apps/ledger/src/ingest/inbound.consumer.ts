@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { defaultSchemasDir, inboundTopic, readSchemaDirectory, receiptsTopic, RegisteredValidator, type Receipt, type RejectedReceipt } from '@passerelle/contracts';
+import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, TOKEN_VERIFIER, type EventSignatureVerifier, type FederationDirectory, type TokenVerifier } from '@passerelle/identity';
+import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type OutgoingMessage, type Subscription } from '@passerelle/messaging';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-events/record-case-events.command';
+import { RejectionLog } from '../rejections/rejection-log';
+import { screen, type Screened } from './screening';
+
+/** Cases recorded at the same time within one batch. */
+const CASE_CONCURRENCY = 8;
+
+/**
+ * Consumes every publisher's inbound topic (the set follows the federation), turns each batch
+ * into stored events and receipts, and lets the bus commit the batch only once every receipt
+ * is recorded and published. A crash anywhere before that redelivers the batch; the store
+ * answers redelivered events with their original position, so receipts repeat, events do not.
+ */
+@Injectable()
+export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(InboundConsumer.name);
+  private subscription: Subscription | undefined;
+  private validator!: RegisteredValidator;
+  private refresher: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
+    @Inject(TOKEN_VERIFIER) private readonly tokens: TokenVerifier,
+    @Inject(EVENT_SIGNATURE_VERIFIER) private readonly signatures: EventSignatureVerifier,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly commands: CommandBus,
+    private readonly rejections: RejectionLog,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), this.config.http.maxBodyBytes);
+    // Versions registered through the registry become valid here within a few seconds.
+    this.refresher = setInterval(() => void this.validator.refresh().catch((err: unknown) => this.logger.warn({ err }, 'could not refresh the schemas')), 5_000);
+    this.refresher.unref();
+    const groupId = `${this.config.groupPrefix}-ledger`;
+    this.subscription = await subscribeToTopicSet(this.bus, {
+      groupId,
+      fromBeginning: true,
+      topics: () => this.directory.organizations().filter((o) => o.roles.includes('publisher')).map((o) => inboundTopic(o.id)),
+      refreshMs: 2_000,
+      handleBatch: (messages) => this.handleBatch(messages),
+      onError: (err) => this.logger.warn({ err }, 'could not follow the inbound topics; retrying'),
+    });
+    this.logger.log({ group: groupId }, 'ledger consuming inbound topics');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.refresher) clearInterval(this.refresher);
+    await this.subscription?.close();
+  }
+
+  /** One batch: screen, record per case, then log, record and publish every receipt. */
+  async handleBatch(messages: IncomingMessage[]): Promise<void> {
+    try {
+      const screened = await Promise.all(
+        messages.map((m) =>
+          screen(m, { tokens: this.tokens, signatures: this.signatures, validator: () => this.validator.validator(), maxBytes: this.config.http.maxBodyBytes, now: () => new Date() }),
+        ),
+      );
+      const receipts = await this.record(screened);
+      const rejected = receipts.flatMap((receipt, i) => (receipt.status === 'rejected' ? [{ receipt, message: ref(messages[i]!) }] : []));
+      await this.rejections.record(rejected);
+      await this.publish(receipts);
+      for (const { receipt } of rejected) this.logger.log({ organization: receipt.organization, eventId: receipt.eventId, code: receipt.code }, `rejected: ${receipt.reason}`);
+    } catch (err) {
+      // Not committed: the bus delivers the batch again. Said once here, never swallowed.
+      this.logger.error({ err, messages: messages.length, topic: messages[0]?.topic }, 'could not record a batch of inbound events; it will be delivered again');
+      throw err;
+    }
+  }
+
+  /** Records each case's submissions in order, cases side by side; one receipt per message. */
+  private async record(screened: Screened[]): Promise<Receipt[]> {
+    const receipts: Array<Receipt | undefined> = screened.map((s) => (s.kind === 'rejected' ? s.receipt : undefined));
+    const byCase = new Map<string, Array<{ index: number; submission: Submission; organization: string }>>();
+    screened.forEach((s, index) => {
+      if (s.kind !== 'submission') return;
+      const group = byCase.get(s.caseId) ?? [];
+      group.push({ index, submission: s.submission, organization: s.organization });
+      byCase.set(s.caseId, group);
+    });
+    const cases = [...byCase.entries()];
+    let next = 0;
+    const worker = async () => {
+      while (next < cases.length) {
+        const [caseId, group] = cases[next++]!;
+        const outcomes = await this.commands.execute(new RecordCaseEvents(caseId, group.map((g) => g.submission)));
+        group.forEach((g, i) => (receipts[g.index] = toReceipt(caseId, g.organization, g.submission, outcomes[i]!)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CASE_CONCURRENCY, cases.length) }, worker));
+    return receipts.map((r) => r!);
+  }
+
+  private async publish(receipts: readonly Receipt[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const receipt of receipts) {
+      if (!receipt.organization) continue; // not from an inbound topic: nobody to answer
+      const topic = receiptsTopic(receipt.organization);
+      const list = byTopic.get(topic) ?? [];
+      list.push({ key: receipt.caseId, value: JSON.stringify(receipt), headers: { 'content-type': 'application/json' } });
+      byTopic.set(topic, list);
+    }
+    await Promise.all([...byTopic].map(([topic, list]) => this.bus.publish(topic, list)));
+  }
+}
+
+function toReceipt(caseId: string, organization: string, submission: Submission, outcome: Outcome): Receipt {
+  const base = { eventId: submission.envelope.id, caseId, organization, receivedAt: submission.receivedAt };
+  if (outcome.status === 'accepted') {
+    return { ...base, status: 'accepted', revision: Number(outcome.revision), position: Number(outcome.position), hash: outcome.hash };
+  }
+  const rejected: RejectedReceipt = { ...base, status: 'rejected', code: outcome.code, reason: outcome.reason };
+  if (outcome.pointer) rejected.errors = [{ pointer: outcome.pointer, message: outcome.reason }];
+  return rejected;
+}
+
+function ref(message: IncomingMessage) {
+  return { topic: message.topic, partition: message.partition, offset: message.offset };
+}

@@ -1,0 +1,35 @@
+import { Command } from '@nestjs/cqrs';
+import type { CaseEventEnvelope } from '@passerelle/contracts';
+import type { Category, Rejection } from '../domain/case-file';
+
+/** One screened inbound event: its publisher and signature proven, its envelope valid. */
+export interface Submission {
+  envelope: CaseEventEnvelope;
+  signature: string;
+  /** The organization, proven by token and signature. */
+  publisher: string;
+  /** The token's subject. */
+  publishedBy: string;
+  category: Category;
+  /** ISO 8601 */
+  receivedAt: string;
+  /** The case revision the publisher expects to follow (If-Match), when it said one. */
+  expectedRevision?: bigint;
+}
+
+export type Outcome =
+  | { status: 'accepted'; revision: bigint; position: bigint; hash: string }
+  | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED'; reason: string; pointer?: string };
+
+/**
+ * Record these events, in this order, in one case: each is decided on the case as the ones
+ * before it left it; the accepted ones are appended together. One outcome per submission.
+ */
+export class RecordCaseEvents extends Command<Outcome[]> {
+  constructor(
+    readonly caseId: string,
+    readonly submissions: readonly Submission[],
+  ) {
+    super();
+  }
+}

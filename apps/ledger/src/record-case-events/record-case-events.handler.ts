@@ -1,0 +1,117 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
+import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type EventStore, type EventToAppend } from '@passerelle/event-store';
+import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
+import { CaseRepository, type LoadedCase, type StoredLink } from './case-repository';
+import { RecordCaseEvents, type Outcome, type Submission } from './record-case-events.command';
+
+/** Attempts when another writer moved the case between our read and our append. */
+export const MAX_ATTEMPTS = 5;
+
+@CommandHandler(RecordCaseEvents)
+export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly cases: CaseRepository,
+  ) {}
+
+  /**
+   * Reads the case, decides each submission in order, appends the accepted ones with the
+   * revision it read, and on a conflict reads again and decides again, a bounded number of
+   * times. An event already stored (a redelivery) gets its original outcome, nothing new.
+   */
+  async execute({ caseId, submissions }: RecordCaseEvents): Promise<Outcome[]> {
+    const reusedIds = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.cases.load(caseId);
+      const plan = this.decideAll(loaded, submissions, reusedIds);
+      if (plan.toAppend.length === 0) return plan.outcomes.map((o) => o as Outcome);
+      try {
+        const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision);
+        if (result.duplicate) {
+          // Stored meanwhile by another ledger: read it back and answer from the stream.
+          this.cases.forget(caseId);
+          continue;
+        }
+        const stored = new Map(loaded.stored);
+        plan.toAppend.forEach((event, i) => {
+          const link: StoredLink = { revision: loaded.revision + 1n + BigInt(i), position: result.positions[i]!, hash: result.hashes[i]! };
+          stored.set(event.id, link);
+        });
+        this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision, stored });
+        return plan.outcomes.map((outcome) => (typeof outcome === 'number' ? accepted(stored.get(plan.toAppend[outcome]!.id)!) : outcome));
+      } catch (err) {
+        this.cases.forget(caseId);
+        if (err instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
+        if (err instanceof WrongExpectedRevision) {
+          return submissions.map(() => ({
+            status: 'rejected',
+            code: 'CASE.REVISION_CONFLICT',
+            reason: `the case kept changing under ${MAX_ATTEMPTS} attempts to record this event; send it again`,
+          }));
+        }
+        if (err instanceof DuplicateEventId && !reusedIds.has(err.eventId)) {
+          // An event id of this publisher already stands for another event (another case, or
+          // other content): that submission is refused, the others are decided again.
+          reusedIds.add(err.eventId);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Decides every submission on the case as the previous ones leave it. */
+  private decideAll(loaded: LoadedCase, submissions: readonly Submission[], reusedIds: ReadonlySet<string>) {
+    let state: CaseFile = loaded.state;
+    let revision = loaded.revision;
+    const toAppend: EventToAppend[] = [];
+    /** An index into toAppend for an event to be appended; the outcome otherwise. */
+    const outcomes: Array<Outcome | number> = [];
+    const inThisBatch = new Map<string, number>();
+    for (const submission of submissions) {
+      const id = storedEventId(submission.publisher, submission.envelope.id);
+      const stored = loaded.stored.get(id);
+      const earlier = inThisBatch.get(id);
+      if (stored) {
+        outcomes.push(accepted(stored));
+      } else if (earlier !== undefined) {
+        outcomes.push(earlier); // the same event twice in one batch: one write, the same receipt
+      } else if (reusedIds.has(id)) {
+        outcomes.push({ status: 'rejected', code: 'EVENT.ID_REUSED', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for another event`, pointer: '/id' });
+      } else if (submission.expectedRevision !== undefined && submission.expectedRevision !== revision) {
+        outcomes.push({
+          status: 'rejected',
+          code: 'CASE.REVISION_CONFLICT',
+          reason: `the case is at revision ${revision}, not ${submission.expectedRevision} as expected: read it again and decide again`,
+        });
+      } else {
+        const event = caseEventOf(submission.envelope as unknown as { id: string; type: string; data: Record<string, unknown> }, submission);
+        const decision = decide(event, state);
+        if (!decision.accepted) {
+          outcomes.push({ status: 'rejected', ...decision.rejection });
+          continue;
+        }
+        state = evolve(state, event);
+        revision += 1n;
+        const metadata: CaseEventMetadata = {
+          publisher: submission.publisher,
+          publishedBy: submission.publishedBy,
+          receivedAt: submission.receivedAt,
+          signature: submission.signature,
+          category: submission.category,
+          audience: decision.audience,
+        };
+        inThisBatch.set(id, toAppend.length);
+        outcomes.push(toAppend.length);
+        toAppend.push({ id, type: submission.envelope.type, data: submission.envelope as unknown as Record<string, unknown>, metadata: metadata as unknown as Record<string, unknown> });
+      }
+    }
+    return { state, toAppend, outcomes };
+  }
+}
+
+function accepted(link: StoredLink): Outcome {
+  return { status: 'accepted', revision: link.revision, position: link.position, hash: link.hash };
+}

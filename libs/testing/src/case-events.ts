@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { defaultSchemasDir, EXCHANGE_HEADERS, readSchemaDirectory, sourceOf, type CaseEventEnvelope, type CatalogEntry } from '@passerelle/contracts';
+import type { OutgoingMessage } from '@passerelle/messaging';
+import type { TestOrganization } from './organizations';
+
+let catalog: Promise<CatalogEntry[]> | undefined;
+
+/**
+ * A valid envelope of `passerelle.case.<name>.v<version>` published by `organization` on
+ * `caseId`: dataschema and dataclassification as the catalog says, a fresh id.
+ */
+export async function caseEvent(
+  organization: string,
+  caseId: string,
+  name: string,
+  data: Record<string, unknown>,
+  extra: Partial<CaseEventEnvelope> = {},
+  version = 1,
+): Promise<CaseEventEnvelope> {
+  catalog ??= readSchemaDirectory(defaultSchemasDir());
+  const entry = (await catalog).find((e) => e.subject === `case.${name}` && e.version === version);
+  if (!entry) throw new Error(`no schema case.${name} v${version} in schemas/`);
+  return {
+    specversion: '1.0',
+    id: `evt-${randomUUID()}`,
+    source: sourceOf(organization),
+    type: `passerelle.case.${name}.v${version}`,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: entry.id,
+    caseid: caseId,
+    channel: 'web',
+    actor: 'agent-test',
+    dataclassification: entry.classification as CaseEventEnvelope['dataclassification'],
+    data,
+    ...extra,
+  };
+}
+
+/** The inbound Kafka message a ministry sends: structured envelope, its token and its signature. */
+export async function inboundMessage(
+  publisher: TestOrganization,
+  envelope: object,
+  options: { token?: string; signature?: string; expectedRevision?: string; signer?: TestOrganization } = {},
+): Promise<OutgoingMessage> {
+  const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json; charset=UTF-8' };
+  headers[EXCHANGE_HEADERS.authorization] = `Bearer ${options.token ?? (await publisher.token(['publisher']))}`;
+  headers[EXCHANGE_HEADERS.signature] = options.signature ?? (await (options.signer ?? publisher).sign(envelope));
+  if (options.expectedRevision !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = options.expectedRevision;
+  return { key: (envelope as { caseid?: string }).caseid ?? null, value: JSON.stringify(envelope), headers };
+}
