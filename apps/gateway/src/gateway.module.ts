@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AsyncApiController } from './http/asyncapi.controller';
+import { PublishController } from './publish/publish.http.controller';
+import { ReceiptBook } from './receipts/receipt-book';
+import { ReceiptsController } from './receipts/receipts.http.controller';
+import { EventStreams } from './stream/event-streams';
+import { EventsStreamController } from './stream/events-stream.http.controller';
 
 /** HTTP entry for organizations without Kafka: publishes to their inbound topic, streams their outbound events. */
-@Module({ controllers: [AsyncApiController] })
+@Module({
+  controllers: [PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
+  providers: [ReceiptBook, EventStreams],
+})
 export class GatewayModule {}

@@ -2,4 +2,4 @@ import type { Component } from '@passerelle/platform';
 import { GatewayModule } from './gateway.module';
 
 /** The gateway component, as the hub and this app's own main compose it. */
-export const gatewayComponent: Component = { name: 'gateway', module: GatewayModule, needs: ['bus', 'identity'] };
+export const gatewayComponent: Component = { name: 'gateway', module: GatewayModule, needs: ['bus', 'events', 'identity'] };

@@ -2,4 +2,4 @@ import type { Component } from '@passerelle/platform';
 import { ViewsModule } from './views.module';
 
 /** The views component, as the hub and this app's own main compose it. */
-export const viewsComponent: Component = { name: 'views', module: ViewsModule, needs: ['store', 'bus', 'identity'] };
+export const viewsComponent: Component = { name: 'views', module: ViewsModule, needs: ['store', 'bus', 'events', 'identity'] };

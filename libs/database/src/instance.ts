@@ -1,3 +1,4 @@
+import { applyMigrations } from './migrations';
 import type { SqlDatabase } from './sql-database.port';
 
 export interface InstanceInfo {
@@ -11,12 +12,14 @@ export interface InstanceInfo {
  * operator can tell a restart that kept its data from one that started empty.
  */
 export async function identifyInstance(db: SqlDatabase): Promise<InstanceInfo> {
-  return db.transaction(async (tx) => {
-    await tx.query(`CREATE TABLE IF NOT EXISTS passerelle_instance (
+  await applyMigrations(db, 'instance', [
+    `CREATE TABLE IF NOT EXISTS passerelle_instance (
       singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
       instance_id uuid NOT NULL DEFAULT gen_random_uuid(),
       created_at  timestamptz NOT NULL DEFAULT now()
-    )`);
+    )`,
+  ]);
+  return db.transaction(async (tx) => {
     await tx.query('INSERT INTO passerelle_instance DEFAULT VALUES ON CONFLICT (singleton) DO NOTHING');
     const { rows } = await tx.query<{ instance_id: string; created_at: Date | string }>(
       'SELECT instance_id, created_at FROM passerelle_instance',

@@ -24,3 +24,6 @@ export { GENESIS_HASH, chainHash, verifyChain, type ChainVerdict, type VerifyCha
 export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store';
 export { EsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-store';
 export { EventStoreModule, openEventStore, type EventStoreOptions } from './event-store.module';
+export { batchesOf } from './batches';
+export { Checkpoints } from './sql/checkpoints';
+export { followAll, type Follower, type FollowOptions } from './follower';

@@ -26,6 +26,8 @@ export interface PlatformConfig {
    */
   groupPrefix: string;
   tokens: { audience: string; maxTokenAgeSeconds: number; clockToleranceSeconds: number };
+  /** How long the gateway waits for an event's receipt before answering 202 (ms). */
+  receiptTimeoutMs: number;
   /** Where development keys are written and read (demo federation, CLI). */
   keysDir: string;
   /** Seed a demo federation into an empty store: on by default in embedded mode only. */
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
       clockToleranceSeconds: seconds(env, 'PASSERELLE_CLOCK_TOLERANCE', 30),
     },
     keysDir: resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'),
+    receiptTimeoutMs: seconds(env, 'PASSERELLE_RECEIPT_TIMEOUT', 10) * 1000,
     seedDemoFederation: seed === 'on',
     http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000), maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024) },
     logLevel,

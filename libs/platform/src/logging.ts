@@ -39,8 +39,7 @@ export class NestPinoLogger implements LoggerService {
 
   // Nest passes the context (class name) as the last string argument, and an error's
   // stack before it for `error()`.
-  private write(
-    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
     const args = [...rest];
     const context = typeof args[args.length - 1] === 'string' ? (args.pop() as string) : undefined;
     const stack = typeof args[0] === 'string' && args[0].includes('\n    at ') ? (args.shift() as string) : undefined;
@@ -51,7 +50,9 @@ export class NestPinoLogger implements LoggerService {
     if (message instanceof Error) {
       this.logger[level]({ ...fields, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ ...fields, ...(message as object) });
+      // logger.log({ fields }, 'sentence'): the sentence is the first remaining argument.
+      const text = typeof args[0] === 'string' ? args[0] : undefined;
+      this.logger[level]({ ...fields, ...(message as object) }, text);
     } else {
       this.logger[level](fields, String(message));
     }

@@ -115,7 +115,13 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 }
 
 function toReceipt(caseId: string, organization: string, submission: Submission, outcome: Outcome): Receipt {
-  const base = { eventId: submission.envelope.id, caseId, organization, receivedAt: submission.receivedAt };
+  const base = {
+    eventId: submission.envelope.id,
+    caseId,
+    organization,
+    receivedAt: submission.receivedAt,
+    ...(submission.submissionId ? { submissionId: submission.submissionId } : {}),
+  };
   if (outcome.status === 'accepted') {
     return { ...base, status: 'accepted', revision: Number(outcome.revision), position: Number(outcome.position), hash: outcome.hash };
   }

@@ -26,6 +26,8 @@ export async function screen(message: IncomingMessage, deps: ScreeningDeps): Pro
   const topic = parseTopic(message.topic);
   const organization = topic?.organization ?? '';
   let document: Record<string, unknown> = {};
+  const submission = message.headers[EXCHANGE_HEADERS.submission]?.slice(0, 128);
+  const submissionId = submission ? { submissionId: submission } : {};
   const rejected = (code: string, reason: string, errors?: RejectedReceipt['errors']): Screened => ({
     kind: 'rejected',
     receipt: {
@@ -33,6 +35,7 @@ export async function screen(message: IncomingMessage, deps: ScreeningDeps): Pro
       caseId: typeof document.caseid === 'string' ? document.caseid : message.key,
       organization,
       receivedAt,
+      ...submissionId,
       status: 'rejected',
       code,
       reason,
@@ -98,6 +101,7 @@ export async function screen(message: IncomingMessage, deps: ScreeningDeps): Pro
       publishedBy: caller.subject,
       category,
       receivedAt,
+      ...submissionId,
       ...(expected !== undefined ? { expectedRevision: BigInt(expected) } : {}),
     },
   };

@@ -13,6 +13,8 @@ export interface Submission {
   category: Category;
   /** ISO 8601 */
   receivedAt: string;
+  /** Echoed in the receipt: the sender's id for this sending. */
+  submissionId?: string;
   /** The case revision the publisher expects to follow (If-Match), when it said one. */
   expectedRevision?: bigint;
 }

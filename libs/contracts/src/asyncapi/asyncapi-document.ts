@@ -46,6 +46,7 @@ export function buildAsyncApi(entries: readonly CatalogEntry[], version: string)
         caseId: { type: ['string', 'null'] },
         organization: { type: 'string', description: 'whose inbound topic carried the event' },
         receivedAt: { type: 'string', format: 'date-time' },
+        submissionId: { type: 'string', description: 'the passerelle-submission header of the inbound message, when it had one' },
         status: { enum: ['accepted', 'rejected'] },
         revision: { type: 'integer', description: 'accepted: the revision in the case stream' },
         position: { type: 'integer', description: 'accepted: the position in the global log' },

@@ -10,6 +10,8 @@ interface ReceiptBase {
   organization: string;
   /** When the hub received it (ISO 8601). */
   receivedAt: string;
+  /** The sender's `passerelle-submission` header, when it sent one. */
+  submissionId?: string;
 }
 
 export interface AcceptedReceipt extends ReceiptBase {

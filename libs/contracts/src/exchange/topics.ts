@@ -25,10 +25,13 @@ export function parseTopic(topic: string): { kind: TopicKind; organization: stri
  * - `passerelle-signature`: the publisher's detached JWS over the envelope (HTTP: Passerelle-Signature);
  * - `passerelle-expected-revision`: optional; the case revision the publisher last saw, for
  *   optimistic concurrency (HTTP: If-Match).
+ * - `passerelle-submission`: optional; an id the sender picks, echoed in the receipt, so one
+ *   sending of an event can be told from another (the gateway waits on it).
  * On outbound events, `passerelle-signature` carries the publisher's signature on.
  */
 export const EXCHANGE_HEADERS = {
   authorization: 'authorization',
   signature: 'passerelle-signature',
   expectedRevision: 'passerelle-expected-revision',
+  submission: 'passerelle-submission',
 } as const;

@@ -1,0 +1,80 @@
+import { BadRequestException, Body, Controller, Headers, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { EXCHANGE_HEADERS, inboundTopic, STRUCTURED_CONTENT_TYPE, type Receipt } from '@passerelle/contracts';
+import type { VerifiedCaller } from '@passerelle/identity';
+import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
+import { Caller, PLATFORM_CONFIG, RequireRole, type PlatformConfig } from '@passerelle/platform';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { ReceiptBook } from '../receipts/receipt-book';
+import { statusOfRejection } from './rejection-status';
+
+@ApiTags('gateway')
+@ApiBearerAuth()
+@Controller('cases')
+export class PublishController {
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly receipts: ReceiptBook,
+  ) {}
+
+  /**
+   * Publishes a signed envelope on the caller's inbound topic, exactly as a Kafka publisher
+   * would, and answers with its receipt: the ledger decides, not the gateway.
+   */
+  @Post(':caseId/events')
+  @RequireRole('publisher')
+  @ApiOperation({ summary: 'Publish a signed case event (CloudEvents JSON) and wait for its receipt' })
+  @ApiHeader({ name: 'Passerelle-Signature', required: true, description: 'the detached JWS over the envelope (docs/identity.md)' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'the case revision the publisher last saw, e.g. "3": refused with 412 if the case moved on' })
+  @ApiBody({ description: 'a CloudEvents 1.0 envelope (schemas/envelope/v1.schema.json)', schema: { type: 'object' } })
+  @ApiResponse({ status: 201, description: 'accepted: the receipt, with revision, position and hash' })
+  @ApiResponse({ status: 202, description: 'no receipt yet within the timeout: ask the receipt URL later' })
+  @ApiResponse({ status: 412, description: 'CASE.REVISION_CONFLICT: If-Match is stale' })
+  async publish(
+    @Caller() caller: VerifiedCaller,
+    @Param('caseId') caseId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+    @Headers('authorization') authorization: string,
+    @Headers('passerelle-signature') signature?: string,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<Receipt | Record<string, unknown>> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('REQUEST.NOT_AN_ENVELOPE', 'the body must be a CloudEvents envelope (a JSON object)');
+    const envelope = body as Record<string, unknown>;
+    if (envelope.caseid !== caseId) throw bad('REQUEST.CASE_MISMATCH', `the envelope's caseid ${JSON.stringify(envelope.caseid)} is not the case of the URL (${caseId})`);
+    const expected = ifMatch === undefined ? undefined : /^(?:W\/)?"?(\d{1,18})"?$/.exec(ifMatch.trim())?.[1];
+    if (ifMatch !== undefined && expected === undefined) throw bad('REQUEST.INVALID_IF_MATCH', `If-Match must be a case revision such as "3", not ${JSON.stringify(ifMatch.slice(0, 40))}`);
+
+    const submissionId = randomUUID();
+    const headers: Record<string, string> = {
+      'content-type': STRUCTURED_CONTENT_TYPE,
+      [EXCHANGE_HEADERS.authorization]: authorization,
+      [EXCHANGE_HEADERS.submission]: submissionId,
+    };
+    if (signature !== undefined) headers[EXCHANGE_HEADERS.signature] = signature;
+    if (expected !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = expected;
+    await this.bus.publish(inboundTopic(caller.organization.id), [{ key: caseId, value: JSON.stringify(envelope), headers }]);
+
+    const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs);
+    const eventId = typeof envelope.id === 'string' ? envelope.id : undefined;
+    const location = eventId ? `/receipts/${encodeURIComponent(eventId)}` : undefined;
+    if (location) response.setHeader('Location', location);
+    if (!receipt) {
+      response.status(HttpStatus.ACCEPTED);
+      return { status: 'pending', eventId, receipt: location, message: `no receipt within ${this.config.receiptTimeoutMs / 1000} s; the event is being processed: ask ${location ?? 'again'}` };
+    }
+    if (receipt.status === 'accepted') {
+      response.status(HttpStatus.CREATED);
+      response.setHeader('ETag', `"${receipt.revision}"`);
+      return receipt;
+    }
+    response.status(statusOfRejection(receipt.code));
+    return { ...receipt, message: receipt.reason };
+  }
+}
+
+function bad(code: string, message: string): BadRequestException {
+  return new BadRequestException({ code, message });
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { receiptsTopic, type Receipt } from '@passerelle/contracts';
+import { applyMigrations, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
+import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type Subscription } from '@passerelle/messaging';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS gateway_receipts (
+    seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organization  text        NOT NULL,
+    event_id      text,
+    submission_id text,
+    receipt       jsonb       NOT NULL,
+    received_at   timestamptz NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS gateway_receipts_by_event ON gateway_receipts (organization, event_id, seq)`,
+  `CREATE INDEX IF NOT EXISTS gateway_receipts_by_submission ON gateway_receipts (submission_id)`,
+];
+
+/** How often a waiter looks in the book when no receipt arrived in this process. */
+const POLL_MS = 50;
+
+/**
+ * Every receipt the ledger published, kept so that `GET /receipts/{eventId}` answers after the
+ * fact and after a restart, and so that an HTTP publisher can wait for its own: by the
+ * submission id the gateway put on the message. A waiter is woken at once when the receipt
+ * arrives in this process, and otherwise finds it by polling (several gateways share the work).
+ */
+@Injectable()
+export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReceiptBook.name);
+  private subscription: Subscription | undefined;
+  private readonly waiters = new Map<string, (receipt: Receipt) => void>();
+
+  constructor(
+    @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await applyMigrations(this.db, 'gateway', MIGRATIONS);
+    this.subscription = await subscribeToTopicSet(this.bus, {
+      groupId: `${this.config.groupPrefix}-gateway`,
+      fromBeginning: true,
+      topics: () => this.directory.organizations().map((o) => receiptsTopic(o.id)),
+      refreshMs: 2_000,
+      handleBatch: (messages) => this.keep(messages),
+      onError: (err) => this.logger.warn({ err }, 'could not follow the receipts topics; retrying'),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  /** The latest receipt of an organization's event, if any. */
+  async latest(organization: string, eventId: string): Promise<Receipt | undefined> {
+    const { rows } = await this.db.query<{ receipt: Receipt }>(
+      'SELECT receipt FROM gateway_receipts WHERE organization = $1 AND event_id = $2 ORDER BY seq DESC LIMIT 1',
+      [organization, eventId],
+    );
+    return rows[0]?.receipt;
+  }
+
+  /** The receipt of one submission, or undefined when none came within `timeoutMs`. */
+  async waitFor(submissionId: string, timeoutMs: number): Promise<Receipt | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let arrived: Receipt | undefined;
+    let wake: (() => void) | undefined;
+    this.waiters.set(submissionId, (receipt) => {
+      arrived = receipt;
+      wake?.();
+    });
+    try {
+      while (!arrived && Date.now() < deadline) {
+        const { rows } = await this.db.query<{ receipt: Receipt }>('SELECT receipt FROM gateway_receipts WHERE submission_id = $1 ORDER BY seq DESC LIMIT 1', [submissionId]);
+        if (rows[0]) return rows[0].receipt;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      return arrived;
+    } finally {
+      this.waiters.delete(submissionId);
+    }
+  }
+
+  private async keep(messages: IncomingMessage[]): Promise<void> {
+    const receipts: Receipt[] = [];
+    for (const message of messages) {
+      try {
+        receipts.push(JSON.parse(message.value.toString('utf8')) as Receipt);
+      } catch {
+        this.logger.error({ topic: message.topic, offset: message.offset }, 'a receipt that is not JSON; skipped');
+      }
+    }
+    await this.db.query(
+      `INSERT INTO gateway_receipts (organization, event_id, submission_id, receipt, received_at)
+       SELECT r->>'organization', r->>'eventId', r->>'submissionId', r, (r->>'receivedAt')::timestamptz FROM jsonb_array_elements($1::jsonb) AS r`,
+      [JSON.stringify(receipts)],
+    );
+    for (const receipt of receipts) if (receipt.submissionId) this.waiters.get(receipt.submissionId)?.(receipt);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * One organization's view of one case: what it was entitled to see, folded. Pure: the
+ * projection feeds it committed envelopes (already upcast) in case order.
+ */
+export interface CaseView {
+  caseId: string;
+  /** Whose view this is. */
+  organization: string;
+  status: 'open' | 'closed';
+  owner: string | null;
+  title: string | null;
+  /** Organizations this view has seen take part (owner included). */
+  participants: string[];
+  /** The latest data of each event type seen, by type name (e.g. AddressChanged). */
+  current: Record<string, Record<string, unknown>>;
+  /** The case revision, position and chain hash of the last event this view reflects. */
+  revision: number;
+  position: number;
+  hash: string;
+  /** When the last reflected event was published (its `time`). */
+  updatedAt: string;
+  /** Events seen, in case order. */
+  timeline: TimelineEntry[];
+}
+
+export interface TimelineEntry {
+  revision: number;
+  position: number;
+  eventId: string;
+  type: string;
+  source: string;
+  time: string;
+  channel: string;
+  data: Record<string, unknown>;
+}
+
+/** A committed envelope as the view needs it. */
+export interface CommittedEvent {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  channel: string;
+  caseid: string;
+  data: Record<string, unknown>;
+  sequence: number;
+  position: number;
+  hash: string;
+}
+
+/** Whether the view already reflects this event (a redelivery, or an older one): then nothing changes. */
+export function alreadySeen(view: CaseView | undefined, event: CommittedEvent): boolean {
+  return view !== undefined && event.sequence <= view.revision;
+}
+
+/** The view once it reflects `event`. */
+export function applyEvent(view: CaseView | undefined, organization: string, event: CommittedEvent): CaseView {
+  const name = /^passerelle\.[a-z]+\.([A-Za-z]+)\.v\d+$/.exec(event.type)?.[1] ?? event.type;
+  const base: CaseView = view ?? {
+    caseId: event.caseid,
+    organization,
+    status: 'open',
+    owner: null,
+    title: null,
+    participants: [],
+    current: {},
+    revision: -1,
+    position: 0,
+    hash: '',
+    updatedAt: event.time,
+    timeline: [],
+  };
+  const next: CaseView = {
+    ...base,
+    current: { ...base.current, [name]: event.data },
+    revision: event.sequence,
+    position: event.position,
+    hash: event.hash,
+    updatedAt: event.time,
+    timeline: [
+      ...base.timeline,
+      { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, data: event.data },
+    ],
+  };
+  const participants = new Set(base.participants);
+  switch (name) {
+    case 'CaseOpened':
+      next.owner = String(event.data.owner);
+      next.title = String(event.data.title);
+      participants.add(next.owner);
+      break;
+    case 'ParticipantInvited':
+      participants.add(String(event.data.organization));
+      break;
+    case 'CaseTransferred':
+      next.owner = String(event.data.to);
+      participants.add(next.owner);
+      break;
+    case 'CaseClosed':
+      next.status = 'closed';
+      break;
+    default:
+      break;
+  }
+  next.participants = [...participants].sort();
+  return next;
+}

@@ -1,0 +1,93 @@
+import { BadRequestException, ConflictException, Controller, Get, Headers, HttpStatus, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { VerifiedCaller } from '@passerelle/identity';
+import { Caller, RequireRole } from '@passerelle/platform';
+import type { Response } from 'express';
+import type { CaseView } from '../domain/case-view';
+import { AccessLog, type CaseRead } from '../projection/access-log';
+import { Projector } from '../projection/projector';
+import type { CaseSummary } from '../projection/view-store';
+
+/** How long a read with ?minRevision= waits for the view to catch up. */
+const CATCH_UP_MS = 5_000;
+
+@ApiTags('views')
+@ApiBearerAuth()
+@Controller('cases')
+export class CasesController {
+  constructor(
+    private readonly projector: Projector,
+    private readonly accessLog: AccessLog,
+  ) {}
+
+  @Get()
+  @RequireRole('publisher', 'subscriber')
+  @ApiOperation({ summary: 'The cases the caller’s organization takes part in, most recently updated first' })
+  @ApiQuery({ name: 'status', required: false, enum: ['open', 'closed'] })
+  @ApiQuery({ name: 'updatedSince', required: false, description: 'ISO 8601' })
+  async list(@Caller() caller: VerifiedCaller, @Query('status') status?: string, @Query('updatedSince') updatedSince?: string): Promise<CaseSummary[]> {
+    if (status !== undefined && status !== 'open' && status !== 'closed') throw bad(`status must be open or closed, not ${JSON.stringify(status)}`);
+    if (updatedSince !== undefined && Number.isNaN(Date.parse(updatedSince))) throw bad(`updatedSince must be an ISO 8601 instant, not ${JSON.stringify(updatedSince)}`);
+    return this.projector.viewStore().list(caller.organization.id, { status, updatedSince, limit: 500 });
+  }
+
+  @Get(':caseId')
+  @RequireRole('publisher', 'subscriber')
+  @ApiOperation({ summary: 'The caller’s view of a case: what its organization is entitled to see, with the revision and chain hash it reflects' })
+  @ApiQuery({ name: 'minRevision', required: false, description: 'wait (up to 5 s) until the view reflects at least this revision' })
+  @ApiHeader({ name: 'Passerelle-Purpose', required: false, description: 'why the case is read; kept in the access log' })
+  @ApiResponse({ status: 304, description: 'If-None-Match names the current revision' })
+  @ApiResponse({ status: 404, description: 'no such case for this organization (whether or not it exists for others)' })
+  @ApiResponse({ status: 409, description: 'VIEW.BEHIND: the view did not reach minRevision in time; the body says where it is' })
+  async get(
+    @Caller() caller: VerifiedCaller,
+    @Param('caseId') caseId: string,
+    @Res({ passthrough: true }) response: Response,
+    @Query('minRevision') minRevision?: string,
+    @Headers('if-none-match') ifNoneMatch?: string,
+    @Headers('passerelle-purpose') purpose?: string,
+  ): Promise<CaseView | undefined> {
+    const organization = caller.organization.id;
+    const wanted = minRevision === undefined ? undefined : revision(minRevision);
+    let view = await this.projector.viewStore().get(organization, caseId);
+    const deadline = Date.now() + CATCH_UP_MS;
+    while (wanted !== undefined && (view?.revision ?? -1) < wanted && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      view = await this.projector.viewStore().get(organization, caseId);
+    }
+    // Another organization's case answers exactly as a case that does not exist.
+    if (!view) throw new NotFoundException({ code: 'CASE.NOT_FOUND', message: `no case ${caseId} for ${organization}` });
+    if (wanted !== undefined && view.revision < wanted) {
+      throw new ConflictException({ code: 'VIEW.BEHIND', message: `the view of ${caseId} reflects revision ${view.revision}, not yet ${wanted}; ask again shortly`, revision: view.revision, minRevision: wanted });
+    }
+    await this.accessLog.record(caseId, { organization, subject: caller.subject, purpose: (purpose ?? 'unspecified').slice(0, 200), revision: view.revision, at: new Date().toISOString() });
+    const etag = `"${view.revision}"`;
+    response.setHeader('ETag', etag);
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag)) {
+      response.status(HttpStatus.NOT_MODIFIED);
+      return undefined;
+    }
+    return view;
+  }
+
+  @Get(':caseId/access-log')
+  @RequireRole('publisher', 'subscriber', 'auditor')
+  @ApiOperation({ summary: 'Who read the case, when and for what purpose: for auditors and the case owner' })
+  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<CaseRead[]> {
+    const auditor = caller.roles.includes('auditor');
+    if (!auditor) {
+      const view = await this.projector.viewStore().get(caller.organization.id, caseId);
+      if (view?.owner !== caller.organization.id) throw new NotFoundException({ code: 'CASE.NOT_FOUND', message: `no case ${caseId} owned by ${caller.organization.id}` });
+    }
+    return this.accessLog.reads(caseId);
+  }
+}
+
+function bad(message: string): BadRequestException {
+  return new BadRequestException({ code: 'REQUEST.INVALID_QUERY', message });
+}
+
+function revision(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw bad(`minRevision must be a revision (0, 1, 2, …), not ${JSON.stringify(raw.slice(0, 40))}`);
+  return Number(raw);
+}

@@ -1,0 +1,106 @@
+import { applyMigrations, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
+import { Checkpoints } from '@passerelle/event-store';
+import { alreadySeen, applyEvent, type CaseView, type CommittedEvent } from '../domain/case-view';
+
+const MIGRATIONS = [
+  // The whole view as one document, with what lists and filters need beside it.
+  `CREATE TABLE IF NOT EXISTS view_cases (
+    organization text        NOT NULL,
+    case_id      text        NOT NULL,
+    revision     bigint      NOT NULL,
+    status       text        NOT NULL,
+    updated_at   timestamptz NOT NULL,
+    view         jsonb       NOT NULL,
+    PRIMARY KEY (organization, case_id)
+  )`,
+  `CREATE INDEX IF NOT EXISTS view_cases_by_update ON view_cases (organization, updated_at)`,
+];
+
+/** One event for one organization's view. */
+export interface ViewItem {
+  organization: string;
+  event: CommittedEvent;
+}
+
+export interface CaseSummary {
+  caseId: string;
+  status: string;
+  owner: string | null;
+  title: string | null;
+  revision: number;
+  hash: string;
+  updatedAt: string;
+}
+
+/**
+ * The organizations' case views in SQL. A batch is applied in one transaction that locks the
+ * views it touches, skips what a view already reflects (so a redelivered event changes
+ * nothing), and — when the source is the store — moves the checkpoint in the same
+ * transaction: each event takes effect exactly once, whatever crashes in between.
+ */
+export class ViewStore {
+  private constructor(
+    private readonly db: SqlDatabase,
+    readonly checkpoints: Checkpoints,
+  ) {}
+
+  static async open(db: SqlDatabase): Promise<ViewStore> {
+    await applyMigrations(db, 'views', MIGRATIONS);
+    return new ViewStore(db, await Checkpoints.open(db));
+  }
+
+  /** Applies the items in order; returns how many changed a view. */
+  async apply(items: readonly ViewItem[], checkpoint?: { name: string; position: bigint }): Promise<number> {
+    if (items.length === 0 && !checkpoint) return 0;
+    return this.db.transaction(async (tx) => {
+      const views = await this.lock(tx, items);
+      const changed = new Map<string, CaseView>();
+      for (const { organization, event } of items) {
+        const key = `${organization}\u0000${event.caseid}`;
+        const view = views.get(key);
+        if (alreadySeen(view, event)) continue;
+        const next = applyEvent(view, organization, event);
+        views.set(key, next);
+        changed.set(key, next);
+      }
+      if (changed.size > 0) {
+        await tx.query(
+          `INSERT INTO view_cases (organization, case_id, revision, status, updated_at, view)
+           SELECT v->>'organization', v->>'caseId', (v->>'revision')::bigint, v->>'status', (v->>'updatedAt')::timestamptz, v
+           FROM jsonb_array_elements($1::jsonb) AS v
+           ON CONFLICT (organization, case_id) DO UPDATE
+             SET revision = excluded.revision, status = excluded.status, updated_at = excluded.updated_at, view = excluded.view`,
+          [JSON.stringify([...changed.values()])],
+        );
+      }
+      if (checkpoint) await this.checkpoints.save(checkpoint.name, checkpoint.position, tx);
+      return changed.size;
+    });
+  }
+
+  async get(organization: string, caseId: string): Promise<CaseView | undefined> {
+    const { rows } = await this.db.query<{ view: CaseView }>('SELECT view FROM view_cases WHERE organization = $1 AND case_id = $2', [organization, caseId]);
+    return rows[0]?.view;
+  }
+
+  async list(organization: string, filter: { status?: string; updatedSince?: string; limit: number }): Promise<CaseSummary[]> {
+    const { rows } = await this.db.query<{ view: CaseView }>(
+      `SELECT view - 'timeline' - 'current' AS view FROM view_cases
+       WHERE organization = $1 AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR updated_at >= $3::timestamptz)
+       ORDER BY updated_at DESC, case_id LIMIT $4`,
+      [organization, filter.status ?? null, filter.updatedSince ?? null, filter.limit],
+    );
+    return rows.map(({ view }) => ({ caseId: view.caseId, status: view.status, owner: view.owner, title: view.title, revision: view.revision, hash: view.hash, updatedAt: view.updatedAt }));
+  }
+
+  private async lock(tx: SqlExecutor, items: readonly ViewItem[]): Promise<Map<string, CaseView>> {
+    const keys = [...new Map(items.map((i) => [`${i.organization}\u0000${i.event.caseid}`, i])).values()];
+    if (keys.length === 0) return new Map();
+    const { rows } = await tx.query<{ view: CaseView }>(
+      `SELECT view FROM view_cases WHERE (organization, case_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       ORDER BY organization, case_id FOR UPDATE`,
+      [keys.map((k) => k.organization), keys.map((k) => k.event.caseid)],
+    );
+    return new Map(rows.map(({ view }) => [`${view.organization}\u0000${view.caseId}`, view]));
+  }
+}
