@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,5 +71,46 @@ describe('the gateway’s AsyncAPI document', () => {
       await terminate(hub);
       await rm(dir, { recursive: true, force: true });
     }
+  }, 90_000);
+});
+
+describe('a demo session with the CLI against the embedded hub: publish, read, audit, verify offline', () => {
+  let hub: TargetProcess;
+  let url: string;
+  let dir: string;
+  const as = (...args: string[]) => passerelle(...args, '--hub', url, '--key-dir', join(dir, 'keys'));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'passerelle-session-'));
+    hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data'), PASSERELLE_KEYS_DIR: join(dir, 'keys') });
+    url = await listeningUrl(hub);
+  }, 90_000);
+  afterAll(async () => {
+    await terminate(hub);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('publishes as one demo organization, reads as another, verifies the case on the hub and then offline from a bundle', async () => {
+    const envelope = JSON.parse(await readFile(join(ROOT, 'schemas/envelope/v1.example.json'), 'utf8')) as Record<string, unknown>;
+    const open = join(dir, 'open.json');
+    await writeFile(open, JSON.stringify({ ...envelope, source: 'urn:passerelle:org:demo.health', data: { ...(envelope.data as object), owner: 'demo.health' } }));
+
+    const published = await as('publish', open, '--as', 'demo.health');
+    expect(published).toMatchObject({ code: 0, stdout: expect.stringMatching(/^✓ accepted {2}evt-01J9Z3W4Q8M2R6T1 {2}case case-2026-000123 revision 0/) });
+    expect(await as('case', 'case-2026-000123', '--as', 'demo.health', '--min-revision', '0')).toMatchObject({ code: 0, stdout: expect.stringContaining('owner demo.health') });
+    expect(await as('case', 'case-2026-000123', '--as', 'demo.transport')).toMatchObject({ code: 1, stdout: expect.stringContaining('no case case-2026-000123 for demo.transport') });
+    expect(await as('audit', 'verify', '--case', 'case-2026-000123', '--as', 'hub')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^✓ case case-2026-000123: 1 events/) });
+
+    const bundle = join(dir, 'case.audit.json');
+    expect(await as('audit', 'export', '--case', 'case-2026-000123', '--as', 'hub', '--out', bundle)).toMatchObject({ code: 0 });
+    await terminate(hub);
+    // Offline: no hub, no database, another folder.
+    const offline = await exec(process.execPath, [join(ROOT, 'bin/passerelle.js'), 'audit', 'verify', '--bundle', bundle], { cwd: tmpdir(), env: { PATH: process.env.PATH } });
+    expect(offline.stdout).toMatch(/^✓ case case-2026-000123 \(bundle of .*, offline\): 1 events in 1 stream\(s\) verified \(chain, signatures, schemas, head\)/);
+
+    const tampered = JSON.parse(await readFile(bundle, 'utf8')) as { events: Array<{ data: { data: Record<string, unknown> } }> };
+    tampered.events[0]!.data.data.title = 'Something else';
+    await writeFile(bundle, JSON.stringify(tampered));
+    expect(await passerelle('audit', 'verify', '--bundle', bundle)).toMatchObject({ code: 1, stdout: expect.stringMatching(/^✗ case case-2026-000123 .*: modified at case-case-2026-000123, revision 0/) });
   }, 90_000);
 });

@@ -1,4 +1,30 @@
+import { mintToken, type Role } from '@passerelle/identity';
 import { CommandError } from './cli-output';
+import { keyDir, readKeyFile } from './org/key-files';
+
+/** How a command reaches the hub and who it is there. */
+export interface HubOptions {
+  hub: string;
+  token?: string;
+  /** Mint the token from this organization's local dev key instead of --token. */
+  as?: string;
+  keyDir?: string;
+  json?: boolean;
+}
+
+/**
+ * A client carrying a token with `roles`: --token, PASSERELLE_TOKEN, or one minted with the
+ * local development key of the organization named by --as.
+ */
+export async function authenticatedClient(options: HubOptions, roles: Role[]): Promise<HubClient> {
+  let token = options.token ?? process.env.PASSERELLE_TOKEN;
+  if (!token && options.as) {
+    const key = await readKeyFile(keyDir(options.keyDir), options.as);
+    token = await mintToken({ iss: key.issuer, sub: `${options.as}/cli`, roles, ttlSeconds: 300 }, { privateJwk: key.privateJwk, kid: key.kid, alg: key.alg });
+  }
+  if (!token) throw new CommandError(`a token with the role ${roles.join(' or ')} is needed: --token, PASSERELLE_TOKEN, or --as <organization> with its key in --key-dir`);
+  return new HubClient(options.hub, token);
+}
 
 /** A running hub (or one of its targets), over HTTP, with an optional bearer token. */
 export class HubClient {
@@ -15,7 +41,7 @@ export class HubClient {
     }
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: string | Buffer): Promise<{ status: number; body: T }> {
+  async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
     let response: Response;
     try {
       response = await fetch(`${this.base}${path}`, {
@@ -23,6 +49,7 @@ export class HubClient {
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...headers,
         },
         body,
         signal: AbortSignal.timeout(15_000),
@@ -35,7 +62,7 @@ export class HubClient {
     }
     const text = await response.text();
     try {
-      return { status: response.status, body: JSON.parse(text) as T };
+      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
     } catch {
       throw new CommandError(`the hub at ${this.base} answered ${response.status} with something other than JSON`);
     }

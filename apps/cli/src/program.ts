@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { auditAccessLogCommand, auditAsOfCommand, auditExportCommand, auditVerifyCommand } from './audit/audit.command';
 import { CommandError, processOutput, type Output } from './cli-output';
+import { caseCommand } from './exchange/case.command';
+import { publishCommand } from './exchange/publish.command';
 import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
 import { orgAddCommand, orgListCommand, orgRevokeCommand, orgRotateCommand } from './org/operator.command';
 import { checkCommand } from './schemas/check.command';
@@ -50,8 +53,8 @@ export async function run(argv: string[], output: Output = processOutput): Promi
   const hubOptions = (command: Command) =>
     command
       .requiredOption('--hub <url>', 'the hub’s address, e.g. http://127.0.0.1:3000', process.env.PASSERELLE_HUB)
-      .option('--token <jwt>', 'an operator token (or PASSERELLE_TOKEN)')
-      .option('--as <org>', 'mint the operator token from this organization’s local key')
+      .option('--token <jwt>', 'an access token (or PASSERELLE_TOKEN)')
+      .option('--as <org>', 'mint the token from this organization’s local key')
       .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
       .option('--json', 'machine-readable output');
   const org = program.command('org').description('member organizations: keys for development, and the operator’s registry');
@@ -121,6 +124,72 @@ export async function run(argv: string[], output: Output = processOutput): Promi
     .action(async (file: string, options) => {
       code = await signCommand(file, options, output);
     });
+
+  const withHub = (command: Command) =>
+    command
+      .option('--hub <url>', 'the hub’s address, e.g. http://127.0.0.1:3000', process.env.PASSERELLE_HUB)
+      .option('--token <jwt>', 'an access token (or PASSERELLE_TOKEN)')
+      .option('--as <org>', 'mint the token from this organization’s local key')
+      .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
+      .option('--json', 'machine-readable output');
+
+  hubOptions(
+    program
+      .command('publish')
+      .description('sign an event envelope with the organization’s local key and publish it through the gateway; prints the receipt')
+      .argument('<event.json>', 'the envelope')
+      .option('--if-match <revision>', 'refuse (412) unless the case is still at this revision'),
+  ).action(async (file: string, options) => {
+    code = await publishCommand(file, options, output);
+  });
+  hubOptions(
+    program
+      .command('case')
+      .description('an organization’s view of a case (what it is entitled to see)')
+      .argument('<caseId>', 'the case')
+      .option('--min-revision <n>', 'wait (up to 5 s) until the view reflects this revision')
+      .option('--purpose <text>', 'why you read it, for the access log'),
+  ).action(async (caseId: string, options) => {
+    code = await caseCommand(caseId, options, output);
+  });
+
+  const audit = program.command('audit').description('replay and verify histories (auditor)');
+  withHub(
+    audit
+      .command('verify')
+      .description('verify a case (--case, on the hub), a bundle (--bundle, offline), or the whole store (--all, from its database)')
+      .option('--case <id>', 'a case on the running hub')
+      .option('--bundle <file>', 'an audit bundle, with no server and no network')
+      .option('--all', 'every event in the store, read straight from its database, with a progress bar')
+      .option('--database <url>', 'with --all: the PostgreSQL database (or DATABASE_URL)')
+      .option('--data <dir>', 'with --all: the data folder of a stopped embedded hub')
+      .option('--from <time>', 'with --all: only events received from this instant')
+      .option('--to <time>', 'with --all: only events received before this instant'),
+  ).action(async (options) => {
+    code = await auditVerifyCommand(options, output);
+  });
+  hubOptions(
+    audit
+      .command('export')
+      .description('write a case’s audit bundle: events, signatures, checkpoint, public keys, schemas')
+      .requiredOption('--case <id>', 'the case')
+      .option('--out <file>', 'where (default <case>.audit.json)'),
+  ).action(async (options) => {
+    code = await auditExportCommand(options, output);
+  });
+  hubOptions(
+    audit
+      .command('as-of')
+      .description('what an organization could see of a case at an instant')
+      .requiredOption('--case <id>', 'the case')
+      .requiredOption('--org <id>', 'the organization')
+      .requiredOption('--at <time>', 'the instant (ISO 8601)'),
+  ).action(async (options) => {
+    code = await auditAsOfCommand(options, output);
+  });
+  hubOptions(audit.command('access-log').description('who read a case, when, for what purpose').requiredOption('--case <id>', 'the case')).action(async (options) => {
+    code = await auditAccessLogCommand(options, output);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -134,6 +134,22 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(await store.streamExists(id)).toBe(true);
     }, timeoutMs);
 
+    it('records each stream’s head (last revision and hash), alone and with every other, with the position they agree with', async () => {
+      const prefix = `case-heads-${randomUUID()}-`;
+      const [first, second] = [`${prefix}a`, `${prefix}b`];
+      await store.appendToStream(first, [event('CaseOpened'), event('ServiceRequested')], 'no_stream');
+      const last = await store.appendToStream(second, [event('CaseOpened')], 'no_stream');
+
+      expect(await store.streamHead(first)).toEqual({ revision: 1n, hash: (await store.readStream(first)).at(-1)!.hash });
+      expect(await store.streamHead(`${prefix}none`)).toBeUndefined();
+      const { position, heads } = await store.heads({ streamPrefix: prefix });
+      expect(heads.map((h) => [h.streamId, h.revision])).toEqual([
+        [first, 1n],
+        [second, 0n],
+      ]);
+      expect(position).toBeGreaterThanOrEqual(last.positions[0]!);
+    }, timeoutMs);
+
     it('refuses an append whose expected revision does not hold, saying what it expected and found', async () => {
       const id = newStream();
       const conflict = (expected: ExpectedRevision, actual: bigint | 'no_stream') => ({

@@ -35,6 +35,11 @@ export interface RecordedEvent {
   recordedAt: Date;
 }
 
+export interface StreamHeadRecord {
+  revision: bigint;
+  hash: string;
+}
+
 export interface AppendResult {
   /** The revision of the stream's last event written by this append: pass it as the next expected revision. */
   nextExpectedRevision: bigint;
@@ -97,6 +102,13 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
   streamExists(streamId: string): Promise<boolean>;
+  /**
+   * A stream's head as the store records it (SQL: its head table, written with every append),
+   * for auditors to hold the events against: a tail cut from the events shows here.
+   */
+  streamHead(streamId: string): Promise<StreamHeadRecord | undefined>;
+  /** Every stream's head (ordered by stream id) and the log position they are consistent with. */
+  heads(filter?: { streamPrefix?: string }): Promise<{ position: bigint; heads: Array<StreamHeadRecord & { streamId: string }> }>;
   /** Ends subscriptions and releases what the store opened. */
   close(): Promise<void>;
 }

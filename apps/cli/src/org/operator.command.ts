@@ -1,37 +1,16 @@
 import type { JsonWebKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { mintToken, ROLES, type Role } from '@passerelle/identity';
+import { ROLES, type Role } from '@passerelle/identity';
 import { CommandError, type Output } from '../cli-output';
-import { HubClient } from '../hub-client';
-import { keyDir, readKeyFile } from './key-files';
-
-export interface HubOptions {
-  hub: string;
-  token?: string;
-  /** Mint the operator token from this organization's local dev key instead of --token. */
-  as?: string;
-  keyDir?: string;
-  json?: boolean;
-}
+import { authenticatedClient, type HubOptions } from '../hub-client';
 
 interface Problem {
   code?: string;
   message?: string;
 }
 
-/** The operator's client: --token, PASSERELLE_TOKEN, or a token minted with --as <org>'s local key. */
-async function operatorClient(options: HubOptions): Promise<HubClient> {
-  let token = options.token ?? process.env.PASSERELLE_TOKEN;
-  if (!token && options.as) {
-    const key = await readKeyFile(keyDir(options.keyDir), options.as);
-    token = await mintToken({ iss: key.issuer, sub: `${options.as}/cli`, roles: ['operator'], ttlSeconds: 300 }, { privateJwk: key.privateJwk, kid: key.kid, alg: key.alg });
-  }
-  if (!token) throw new CommandError('an operator token is needed: --token, PASSERELLE_TOKEN, or --as <operator org> with its key in --key-dir');
-  return new HubClient(options.hub, token);
-}
-
 async function call<T>(options: HubOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const { status, body: answer } = await (await operatorClient(options)).request<T & Problem>(method, path, body === undefined ? undefined : JSON.stringify(body));
+  const { status, body: answer } = await (await authenticatedClient(options, ['operator'])).request<T & Problem>(method, path, body === undefined ? undefined : JSON.stringify(body));
   if (status >= 400) throw new CommandError(`the hub refused (${status} ${answer.code ?? ''}): ${answer.message ?? 'no reason given'}`);
   return answer;
 }

@@ -43,6 +43,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamHeadRecord,
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { GENESIS_HASH } from '../integrity/hash-chain';
@@ -201,6 +202,26 @@ export class EsdbEventStore implements EventStore {
   async streamExists(streamId: string): Promise<boolean> {
     this.assertOpen();
     return (await this.readTail(streamId, 1)).length > 0;
+  }
+
+  /** EventStoreDB keeps no head apart from the events: the last event stands for it. */
+  async streamHead(streamId: string): Promise<StreamHeadRecord | undefined> {
+    this.assertOpen();
+    const [last] = await this.readTail(streamId, 1);
+    return last ? { revision: last.revision, hash: last.hash } : undefined;
+  }
+
+  /** Every stream's last event, from one pass over $all. */
+  async heads(filter: { streamPrefix?: string } = {}): Promise<{ position: bigint; heads: Array<StreamHeadRecord & { streamId: string }> }> {
+    this.assertOpen();
+    const last = new Map<string, StreamHeadRecord>();
+    let position = 0n;
+    for (let page = await this.readAll({ limit: this.pageSize, filter }); page.length > 0; page = await this.readAll({ fromPosition: position, limit: this.pageSize, filter })) {
+      for (const event of page) last.set(event.streamId, { revision: event.revision, hash: event.hash });
+      position = page.at(-1)!.position;
+    }
+    const heads = [...last].map(([streamId, head]) => ({ streamId, ...head })).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
+    return { position, heads };
   }
 
   async close(): Promise<void> {

@@ -101,6 +101,13 @@ export const APPEND = `WITH append_lock AS MATERIALIZED (
 
 export const STREAM_REVISION = `SELECT revision::text AS revision FROM es_streams WHERE stream_id = $1`;
 
+export const STREAM_HEAD = `SELECT revision::text AS revision, last_hash FROM es_streams WHERE stream_id = $1 AND revision >= 0`;
+
+export const HEADS = `SELECT s.stream_id, s.revision::text AS revision, s.last_hash, (SELECT max(position)::text FROM es_events) AS position
+  FROM es_streams s WHERE s.revision >= 0 AND starts_with(s.stream_id, $1) ORDER BY s.stream_id COLLATE "C"`;
+
+export const LAST_POSITION = `SELECT max(position)::text AS position FROM es_events`;
+
 export const READ_STREAM_FORWARDS = `SELECT ${EVENT_COLUMNS} FROM es_events e
   WHERE e.stream_id = $1 AND e.revision >= $2::bigint ORDER BY e.revision LIMIT $3`;
 

@@ -18,6 +18,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamHeadRecord,
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { GENESIS_HASH } from '../integrity/hash-chain';
@@ -33,6 +34,9 @@ import {
   READ_STREAM_BACKWARDS,
   READ_STREAM_FORWARDS,
   readAllSql,
+  HEADS,
+  LAST_POSITION,
+  STREAM_HEAD,
   STREAM_REVISION,
   type EventRow,
 } from './schema';
@@ -151,6 +155,22 @@ export class SqlEventStore implements EventStore {
   async streamExists(streamId: string): Promise<boolean> {
     this.assertOpen();
     return (await this.rows<{ revision: string }>(STREAM_REVISION, [streamId])).length > 0;
+  }
+
+  async streamHead(streamId: string): Promise<StreamHeadRecord | undefined> {
+    this.assertOpen();
+    const [row] = await this.rows<{ revision: string; last_hash: string }>(STREAM_HEAD, [streamId]);
+    return row ? { revision: BigInt(row.revision), hash: row.last_hash } : undefined;
+  }
+
+  async heads(filter: { streamPrefix?: string } = {}): Promise<{ position: bigint; heads: Array<StreamHeadRecord & { streamId: string }> }> {
+    this.assertOpen();
+    // One statement, one snapshot: the heads and the position agree.
+    const rows = await this.rows<{ stream_id: string; revision: string; last_hash: string; position: string | null }>(HEADS, [filter.streamPrefix ?? '']);
+    return {
+      position: BigInt(rows[0]?.position ?? (await this.rows<{ position: string | null }>(LAST_POSITION, []))[0]?.position ?? 0),
+      heads: rows.map((r) => ({ streamId: r.stream_id, revision: BigInt(r.revision), hash: r.last_hash })),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { applyMigrations, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { generateOrganizationKey } from '@passerelle/identity';
+import type { HubSigningKey } from '@passerelle/verification';
+import type { JWK } from 'jose';
+
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS audit_hub_keys (
+    kid         text        PRIMARY KEY,
+    alg         text        NOT NULL,
+    public_jwk  jsonb       NOT NULL,
+    private_jwk jsonb       NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+  )`,
+];
+
+/**
+ * The hub's own signing key, for checkpoints: created on first start and kept in the hub's
+ * database; every public key it ever had stays published, so old checkpoints keep verifying.
+ * (A deployment that keeps its keys in an HSM would replace this provider.)
+ */
+@Injectable()
+export class HubKeys implements OnModuleInit {
+  private readonly logger = new Logger(HubKeys.name);
+  private key!: HubSigningKey;
+  private all: JWK[] = [];
+
+  constructor(@Inject(SQL_DATABASE) private readonly db: SqlDatabase) {}
+
+  async onModuleInit(): Promise<void> {
+    await applyMigrations(this.db, 'audit', MIGRATIONS);
+    let rows = await this.read();
+    if (rows.length === 0) {
+      const key = await generateOrganizationKey('ES256', `hub-${new Date().toISOString().slice(0, 10)}-${Math.random().toString(36).slice(2, 8)}`);
+      await this.db.query('INSERT INTO audit_hub_keys (kid, alg, public_jwk, private_jwk) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [key.kid, key.alg, key.publicJwk, key.privateJwk]);
+      this.logger.log({ kid: key.kid }, 'created the hub’s checkpoint signing key');
+      rows = await this.read();
+    }
+    const newest = rows.at(-1)!;
+    this.key = { kid: newest.kid, alg: 'ES256', privateJwk: newest.private_jwk, publicJwk: newest.public_jwk };
+    this.all = rows.map((r) => r.public_jwk);
+  }
+
+  current(): HubSigningKey {
+    return this.key;
+  }
+
+  publicKeys(): JWK[] {
+    return this.all;
+  }
+
+  private async read() {
+    const { rows } = await this.db.query<{ kid: string; public_jwk: JWK; private_jwk: JWK }>('SELECT kid, public_jwk, private_jwk FROM audit_hub_keys ORDER BY created_at, kid');
+    return rows;
+  }
+}

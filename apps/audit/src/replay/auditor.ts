@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { caseEventMetadata, caseStreamId, defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
+import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { EVENT_STORE, StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, keyStateAt, type EventSignatureVerifier, type FederationDirectory } from '@passerelle/identity';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { verifyLog, verifyStream, type AuditBundle, type VerificationReport } from '@passerelle/verification';
+import { CheckpointService } from '../checkpoints/checkpoint-service';
+import { HubKeys } from '../hub-key/hub-keys';
+
+export class CaseNotFound extends Error {
+  constructor(readonly caseId: string) {
+    super(`no case ${caseId} in the store`);
+    this.name = 'CaseNotFound';
+  }
+}
+
+/**
+ * The auditor's view of the store: every case's full, unfiltered history, verified against
+ * its hash chain, its publishers' signatures (with the key valid when each event was
+ * received) and its schemas, held against the head the store recorded and the latest signed
+ * checkpoint.
+ */
+@Injectable()
+export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Auditor.name);
+  private validator!: RegisteredValidator;
+  private refresher: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @Inject(EVENT_SIGNATURE_VERIFIER) private readonly signatures: EventSignatureVerifier,
+    @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly checkpoints: CheckpointService,
+    private readonly hubKeys: HubKeys,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), this.config.http.maxBodyBytes);
+    this.refresher = setInterval(() => void this.validator.refresh().catch((err: unknown) => this.logger.warn({ err }, 'could not refresh the schemas')), 10_000);
+    this.refresher.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.refresher) clearInterval(this.refresher);
+  }
+
+  async history(caseId: string): Promise<RecordedEvent[]> {
+    try {
+      return await this.store.readStream(caseStreamId(caseId));
+    } catch (err) {
+      if (err instanceof StreamNotFound) throw new CaseNotFound(caseId);
+      throw err;
+    }
+  }
+
+  /** One case, verified whole: chain, signatures, schemas, recorded head, latest checkpoint. */
+  async verifyCase(caseId: string): Promise<VerificationReport & { checkpoint?: { position: string; at: string } }> {
+    const streamId = caseStreamId(caseId);
+    const [events, head, proof] = await Promise.all([this.history(caseId), this.store.streamHead(streamId), this.checkpoints.proofFor(streamId)]);
+    const report = verifyStream(streamId, events, { signatures: this.signatures, validator: this.validator.validator() }, {
+      head,
+      checkpointed: proof ? { revision: BigInt(proof.head.revision), hash: proof.head.hash } : undefined,
+    });
+    return proof ? { ...report, checkpoint: { position: proof.checkpoint.payload.position, at: proof.checkpoint.payload.at } } : report;
+  }
+
+  /** The whole log, or the events received in [from, to). */
+  verifyLog(range: { from?: Date; to?: Date } = {}): Promise<VerificationReport> {
+    return verifyLog(this.store, { ...range, signatures: this.signatures, validator: this.validator.validator() });
+  }
+
+  /**
+   * What `organization` could see of the case at `at`: the events it was entitled to among
+   * those received by then, the grants and consents naming it as they stood, and the state of
+   * each publisher's keys at that instant.
+   */
+  async asOf(caseId: string, organization: string, at: Date) {
+    const events = (await this.history(caseId)).filter((e) => new Date(caseEventMetadata(e).receivedAt) <= at);
+    const visible = events.filter((e) => caseEventMetadata(e).audience.includes(organization));
+    const grants = new Map<string, { grantedBy: string; purpose: string; validUntil?: string }>();
+    const consents = new Map<string, { categories: string[]; recordedAt: string; withdrawnAt?: string; expiresAt?: string }>();
+    for (const event of events) {
+      const data = (event.data as { data: Record<string, unknown> }).data;
+      const name = /\.([A-Za-z]+)\.v\d+$/.exec(event.type)?.[1];
+      if (name === 'AccessGranted' && data.organization === organization) {
+        for (const c of data.categories as string[]) grants.set(c, { grantedBy: String(data.grantedBy), purpose: String(data.purpose), ...(data.validUntil ? { validUntil: String(data.validUntil) } : {}) });
+      } else if (name === 'AccessRevoked' && data.organization === organization) {
+        for (const c of data.categories as string[]) grants.delete(c);
+      } else if (name === 'ConsentRecorded' && data.grantedTo === organization) {
+        consents.set(String(data.consentId), { categories: data.categories as string[], recordedAt: String(data.recordedAt), ...(data.expiresAt ? { expiresAt: String(data.expiresAt) } : {}) });
+      } else if (name === 'ConsentWithdrawn' && consents.has(String(data.consentId))) {
+        consents.set(String(data.consentId), { ...consents.get(String(data.consentId))!, withdrawnAt: String(data.withdrawnAt) });
+      }
+    }
+    const publishers = [...new Set(events.map((e) => caseEventMetadata(e).publisher))];
+    const keys = publishers.map((id) => ({
+      organization: id,
+      keys: (this.directory.organization(id)?.keys ?? []).map((k) => ({ kid: k.kid, alg: k.alg, state: keyStateAt(k, at), validFrom: k.validFrom, validUntil: k.validUntil, revokedAt: k.revokedAt })),
+    }));
+    return {
+      caseId,
+      organization,
+      at: at.toISOString(),
+      revision: events.length > 0 ? Number(events.at(-1)!.revision) : -1,
+      events: visible.map((e) => ({ revision: Number(e.revision), position: Number(e.position), type: e.type, eventId: (e.data as { id: string }).id, receivedAt: caseEventMetadata(e).receivedAt, data: (e.data as { data: unknown }).data })),
+      grants: Object.fromEntries(grants),
+      consents: Object.fromEntries(consents),
+      keys,
+    };
+  }
+
+  /** Everything needed to verify the case offline (see verifyBundle). */
+  async bundle(caseId: string): Promise<AuditBundle> {
+    const streamId = caseStreamId(caseId);
+    const [events, head, proof, schemas] = await Promise.all([this.history(caseId), this.store.streamHead(streamId), this.checkpoints.proofFor(streamId), this.schemas()]);
+    const publishers = [...new Set(events.map((e) => caseEventMetadata(e).publisher))];
+    return {
+      format: 'passerelle-audit-bundle/1',
+      caseId,
+      streamId,
+      exportedAt: new Date().toISOString(),
+      events: events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        revision: String(e.revision),
+        position: String(e.position),
+        prevHash: e.prevHash,
+        hash: e.hash,
+        recordedAt: e.recordedAt.toISOString(),
+      })),
+      head: head ? { revision: String(head.revision), hash: head.hash } : null,
+      checkpoint: proof ? { jws: proof.checkpoint.jws, head: proof.head, proof: proof.proof } : null,
+      hubKeys: this.hubKeys.publicKeys(),
+      organizations: publishers.map((id) => {
+        const org = this.directory.organization(id);
+        return { id, name: org?.name ?? id, keys: org?.keys ?? [] };
+      }),
+      schemas,
+    };
+  }
+
+  private async schemas(): Promise<unknown[]> {
+    const registered = await readRegisteredSchemas(this.db);
+    const ids = new Set(registered.map((e) => e.id));
+    const repository = (await readSchemaDirectory(defaultSchemasDir())).filter((e) => !ids.has(e.id));
+    return [...repository, ...registered].map((e) => e.schema);
+  }
+}

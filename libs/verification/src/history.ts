@@ -1,0 +1,255 @@
+import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
+import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
+import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
+
+/** What an auditor checks an event with: the stored record as any store hands it back. */
+export interface VerifiableEvent {
+  streamId: string;
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  revision: bigint;
+  position: bigint;
+  prevHash: string;
+  hash: string;
+}
+
+export type FailureKind =
+  | 'modified'
+  | 'reordered'
+  | 'missing'
+  | 'truncated'
+  | 'bad-signature'
+  | 'unknown-key'
+  | 'revoked-key'
+  | 'key-not-valid'
+  | 'schema-invalid'
+  | 'checkpoint-mismatch';
+
+export interface Failure {
+  kind: FailureKind;
+  streamId: string;
+  /** The revision where the history first goes wrong (decimal). */
+  revision?: string;
+  position?: string;
+  eventId?: string;
+  message: string;
+}
+
+export interface VerificationReport {
+  ok: boolean;
+  streams: number;
+  eventsVerified: number;
+  /** What was checked: chain always; signatures and schemas when the verifier was given them. */
+  checked: Array<'chain' | 'signatures' | 'schemas' | 'head' | 'checkpoint'>;
+  /** The first failure, in log order of the stream that failed first. */
+  failure?: Failure;
+}
+
+export interface VerifierOptions {
+  /** Checks publisher signatures with the key valid when the hub received each event. */
+  signatures?: EventSignatureVerifier;
+  /** Checks each case event against its type's schema. */
+  validator?: EventValidator;
+}
+
+interface StreamState {
+  /** Next expected revision. */
+  revision: bigint;
+  lastHash: string;
+  seen: Map<bigint, string>;
+}
+
+/**
+ * Verifies histories in one pass, event by event, in the order a store reads them (a stream
+ * by revision; the log by position): each event must follow its stream's previous one (its
+ * revision, its prevHash), match its own hash, carry a publisher signature valid with the key
+ * valid when the hub received it, and match its schema. Streams are tracked side by side, so
+ * the whole log can be checked without holding it. Stops at the first failure.
+ */
+export class HistoryVerifier {
+  private readonly streams = new Map<string, StreamState>();
+  private events = 0;
+  private failure: Failure | undefined;
+
+  constructor(private readonly options: VerifierOptions = {}) {}
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /**
+   * Starts a stream mid-way, trusting where it starts (for a time range): its first event
+   * checked is `revision`, linked to `prevHash`.
+   */
+  startAt(streamId: string, revision: bigint, prevHash: string): void {
+    if (!this.streams.has(streamId)) this.streams.set(streamId, { revision, lastHash: prevHash, seen: new Map() });
+  }
+
+  /** Checks one event; false once the history has failed (this event or an earlier one). */
+  push(event: VerifiableEvent): boolean {
+    if (this.failure) return false;
+    const state = this.streams.get(event.streamId) ?? { revision: 0n, lastHash: GENESIS_HASH, seen: new Map() };
+    this.streams.set(event.streamId, state);
+    const at = { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id };
+
+    if (event.revision !== state.revision) {
+      if (event.revision < state.revision) {
+        return this.fail({ ...at, kind: 'reordered', message: `revision ${event.revision} comes after revision ${state.revision - 1n}: the stream is out of order` });
+      }
+      return this.fail({ ...at, revision: String(state.revision), kind: 'missing', message: `revision ${state.revision} is missing: the stream jumps to ${event.revision}` });
+    }
+    if (chainHash(event.prevHash, event.data, event.metadata) !== event.hash) {
+      return this.fail({ ...at, kind: 'modified', message: `revision ${event.revision} does not match its own hash: its content was changed after it was recorded` });
+    }
+    if (event.prevHash !== state.lastHash) {
+      return this.fail({ ...at, kind: 'modified', message: `revision ${event.revision} does not follow revision ${event.revision - 1n}: one of them was rewritten` });
+    }
+    if (event.streamId.startsWith(CASE_STREAM_PREFIX)) {
+      const problem = this.checkCaseEvent(event);
+      if (problem) return this.fail({ ...at, ...problem });
+    }
+    state.revision += 1n;
+    state.lastHash = event.hash;
+    this.events += 1;
+    return true;
+  }
+
+  /**
+   * Checks that each stream ends where an independent record says it does (the store's head
+   * table, or a signed checkpoint's head): a tail cut off, or rewritten, shows here.
+   */
+  expectHead(streamId: string, head: { revision: bigint; hash: string }, source: 'head' | 'checkpoint'): boolean {
+    if (this.failure) return false;
+    const state = this.streams.get(streamId);
+    const last = state ? state.revision - 1n : -1n;
+    if (last < head.revision) {
+      return this.fail({
+        streamId,
+        revision: String(last + 1n),
+        kind: 'truncated',
+        message: `the ${source === 'checkpoint' ? 'signed checkpoint' : 'recorded head'} says revision ${head.revision} exists; the history ends at ${last < 0n ? 'nothing' : `revision ${last}`}`,
+      });
+    }
+    const hashAt = last === head.revision ? state!.lastHash : undefined;
+    if (hashAt !== undefined && hashAt !== head.hash) {
+      return this.fail({
+        streamId,
+        revision: String(head.revision),
+        kind: source === 'checkpoint' ? 'checkpoint-mismatch' : 'modified',
+        message: `revision ${head.revision} is not the one the ${source === 'checkpoint' ? 'signed checkpoint' : 'recorded head'} names: the history was rewritten`,
+      });
+    }
+    return true;
+  }
+
+  /** Records the hash of a revision in passing, for a checkpoint whose head is not the stream's last. */
+  remember(event: VerifiableEvent): void {
+    this.streams.get(event.streamId)?.seen.set(event.revision, event.hash);
+  }
+
+  /** A checkpoint's head at a revision older than the stream's last: it must still be there, unchanged. */
+  expectCheckpointed(streamId: string, head: { revision: bigint; hash: string }): boolean {
+    if (this.failure) return false;
+    const state = this.streams.get(streamId);
+    const last = state ? state.revision - 1n : -1n;
+    if (last === head.revision || last < head.revision) return this.expectHead(streamId, head, 'checkpoint');
+    const hash = state!.seen.get(head.revision);
+    if (hash !== head.hash) {
+      return this.fail({ streamId, revision: String(head.revision), kind: 'checkpoint-mismatch', message: `revision ${head.revision} is not the one the signed checkpoint names: the history was rewritten` });
+    }
+    return true;
+  }
+
+  report(checked: VerificationReport['checked']): VerificationReport {
+    const all: VerificationReport['checked'] = ['chain'];
+    if (this.options.signatures) all.push('signatures');
+    if (this.options.validator) all.push('schemas');
+    for (const c of checked) if (!all.includes(c)) all.push(c);
+    return { ok: !this.failure, streams: this.streams.size, eventsVerified: this.events, checked: all, ...(this.failure ? { failure: this.failure } : {}) };
+  }
+
+  private checkCaseEvent(event: VerifiableEvent): Pick<Failure, 'kind' | 'message'> | undefined {
+    const { signatures, validator } = this.options;
+    if (signatures) {
+      const signature = event.metadata.signature;
+      const receivedAt = new Date(String(event.metadata.receivedAt));
+      try {
+        signatures.verifySync(event.data as { source: string }, typeof signature === 'string' ? signature : undefined, receivedAt);
+      } catch (err) {
+        if (!(err instanceof IdentityError)) throw err;
+        return { kind: signatureKind(err.code), message: `revision ${event.revision}: ${err.message}` };
+      }
+    }
+    if (validator) {
+      const result = validator.validate(event.data);
+      if (!result.valid) {
+        const first = result.errors[0];
+        return { kind: 'schema-invalid', message: `revision ${event.revision} does not match its schema: ${first ? `${first.pointer || '/'} ${first.message}` : result.code}` };
+      }
+    }
+    return undefined;
+  }
+
+  private fail(failure: Failure): false {
+    this.failure = failure;
+    return false;
+  }
+}
+
+function signatureKind(code: string): FailureKind {
+  switch (code) {
+    case 'SIGNATURE.KEY_UNKNOWN':
+    case 'SIGNATURE.SOURCE_UNKNOWN':
+      return 'unknown-key';
+    case 'SIGNATURE.KEY_REVOKED':
+      return 'revoked-key';
+    case 'SIGNATURE.KEY_NOT_VALID_AT_TIME':
+      return 'key-not-valid';
+    default:
+      return 'bad-signature';
+  }
+}
+
+export interface CaseEvidence {
+  /** The stream's head as the store records it apart from the events. */
+  head?: { revision: bigint; hash: string };
+  /** A signed checkpoint's head of this stream (its signature and proof already checked). */
+  checkpointed?: { revision: bigint; hash: string };
+}
+
+/**
+ * Verifies one stream's whole history (read in revision order). Like HistoryVerifier, but
+ * with the whole list at hand it can tell an event that moved (`reordered`) from one that was
+ * rewritten (`modified`), and a cut tail (`truncated`) from a hole (`missing`).
+ */
+export function verifyStream(streamId: string, events: readonly VerifiableEvent[], options: VerifierOptions = {}, evidence: CaseEvidence = {}): VerificationReport {
+  const verifier = new HistoryVerifier(options);
+  const checked: VerificationReport['checked'] = [];
+  for (const [i, event] of events.entries()) {
+    if (verifier.push(event)) {
+      verifier.remember(event);
+      continue;
+    }
+    const report = verifier.report(checked);
+    const failure = report.failure!;
+    // The expected event is further down the list: it moved rather than changed.
+    const expected = BigInt(failure.revision ?? '0');
+    const previousHash = i === 0 ? GENESIS_HASH : events[i - 1]!.hash;
+    const later = events.slice(i + 1);
+    if ((failure.kind === 'modified' && event.prevHash !== previousHash && later.some((e) => e.prevHash === previousHash)) || (failure.kind === 'missing' && later.some((e) => e.revision === expected))) {
+      return { ...report, failure: { ...failure, kind: 'reordered', revision: String(expected), message: `revision ${expected} is out of its place: the stream was reordered` } };
+    }
+    return report;
+  }
+  if (evidence.head) {
+    checked.push('head');
+    verifier.expectHead(streamId, evidence.head, 'head');
+  }
+  if (evidence.checkpointed) {
+    checked.push('checkpoint');
+    verifier.expectCheckpointed(streamId, evidence.checkpointed);
+  }
+  return verifier.report(checked);
+}
