@@ -52,7 +52,7 @@ export async function run(argv: string[], output: Output = processOutput): Promi
 
   const hubOptions = (command: Command) =>
     command
-      .requiredOption('--hub <url>', 'the hub’s address, e.g. http://127.0.0.1:3000', process.env.PASSERELLE_HUB)
+      .option('--hub <url>', 'the hub’s address (or PASSERELLE_HUB)', process.env.PASSERELLE_HUB ?? 'http://127.0.0.1:3000')
       .option('--token <jwt>', 'an access token (or PASSERELLE_TOKEN)')
       .option('--as <org>', 'mint the token from this organization’s local key')
       .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
@@ -127,7 +127,7 @@ export async function run(argv: string[], output: Output = processOutput): Promi
 
   const withHub = (command: Command) =>
     command
-      .option('--hub <url>', 'the hub’s address, e.g. http://127.0.0.1:3000', process.env.PASSERELLE_HUB)
+      .option('--hub <url>', 'the hub’s address (or PASSERELLE_HUB)', process.env.PASSERELLE_HUB ?? 'http://127.0.0.1:3000')
       .option('--token <jwt>', 'an access token (or PASSERELLE_TOKEN)')
       .option('--as <org>', 'mint the token from this organization’s local key')
       .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')

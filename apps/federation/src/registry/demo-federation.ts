@@ -38,7 +38,7 @@ export class DemoFederation implements OnModuleInit {
     }
     this.logger.log(
       { organizations: DEMO_ORGANIZATIONS.map((o) => o.id), keys: this.config.keysDir },
-      `demo federation seeded: ${DEMO_ORGANIZATIONS.map((o) => o.id).join(', ')}; get a token with: npx passerelle token --org demo.health --role publisher`,
+      `demo federation seeded: ${DEMO_ORGANIZATIONS.map((o) => o.id).join(', ')}; try: npx passerelle publish docs/examples/1-open.json --as demo.health`,
     );
   }
 }
