@@ -1,14 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { appendBenchmark } from './append.bench';
+import { e2eBenchmark } from './e2e.bench';
+import { Infrastructure } from './infrastructure';
 import { machine, spread, type Figure } from './measure';
+import { replayBenchmark } from './replay.bench';
 import { validateBenchmark } from './validate.bench';
+import { verifyBenchmark } from './verify.bench';
 
 /**
  * `npm run bench [-- name...]`: runs the benchmarks, prints a table and writes
- * bench/results/latest.json. Every figure has its baseline measured in the same run.
+ * bench/results/latest.json. Every figure has its baseline measured in the same run. Kafka
+ * and PostgreSQL come up as for `npm test` (or from KAFKA_BROKERS and DATABASE_URL).
  */
-const BENCHMARKS: Record<string, () => Promise<Figure[]>> = {
+const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> = {
   validate: validateBenchmark,
+  verify: verifyBenchmark,
+  append: appendBenchmark,
+  replay: replayBenchmark,
+  e2e: e2eBenchmark,
 };
 
 async function main(): Promise<void> {
@@ -16,12 +26,26 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((w) => !(w in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHMARKS).join(', ')}`);
   const figures: Figure[] = [];
-  for (const [name, run] of Object.entries(BENCHMARKS)) {
-    if (wanted.length > 0 && !wanted.includes(name)) continue;
-    process.stderr.write(`bench: ${name}…\n`);
-    figures.push(...(await run()));
+  const infra = new Infrastructure();
+  // Interrupted: still stop the broker and drop the databases this run made.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}: stopping what this run started…\n`);
+      void infra.stop().finally(() => process.exit(130));
+    });
   }
-  const host = machine();
+  const started = Date.now();
+  let host: Record<string, string>;
+  try {
+    for (const [name, run] of Object.entries(BENCHMARKS)) {
+      if (wanted.length > 0 && !wanted.includes(name)) continue;
+      process.stderr.write(`bench: ${name}…\n`);
+      figures.push(...(await run(infra)));
+    }
+    host = machine({ postgres: await infra.postgresDescription(), kafka: await infra.kafkaDescription(), duration: `${Math.round((Date.now() - started) / 1000)} s` });
+  } finally {
+    await infra.stop();
+  }
   const rows = figures.map((f) => [
     f.benchmark,
     `${format(f.value)} ${f.unit} ${spread(f.rounds)}`,
@@ -32,7 +56,10 @@ async function main(): Promise<void> {
   const header = ['benchmark', 'figure (median, spread)', 'baseline, same run', 'ratio', 'goal'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(`machine: ${Object.entries(host).map(([k, v]) => `${k} ${v}`).join(', ')}\n\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  const notes = figures.filter((f) => f.note).map((f) => `- ${f.benchmark}: ${f.note}`);
+  process.stdout.write(
+    `machine: ${Object.entries(host).map(([k, v]) => `${k} ${v}`).join(', ')}\n\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`,
+  );
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: host, figures }, null, 2)}\n`);

@@ -1,5 +1,4 @@
-import { provideKafka, type ProvidedKafka } from './kafka';
-import { providePostgres, type ProvidedPostgres } from './postgres';
+import { provideKafka, providePostgres, type ProvidedKafka, type ProvidedPostgres } from '@passerelle/testing';
 
 declare global {
   // Handed from global setup to global teardown (same process).

@@ -3,3 +3,7 @@ export { testDatabaseUrl, testKafkaBrokers, testKafkaDescription } from './envir
 export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { admitTestOrganization, type TestOrganization } from './organizations';
 export { caseEvent, inboundMessage } from './case-events';
+// Bringing up the infrastructure: jest's global setup, and the benchmark suite, use these.
+export { provideKafka, type ProvidedKafka } from './infrastructure/kafka';
+export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';
+export { MissingPrerequisite } from './infrastructure/prerequisite';

@@ -1,6 +1,7 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
 import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
 import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
+import { signatureFailure } from './parallel-protocol';
 
 /** What an auditor checks an event with: the stored record as any store hands it back. */
 export interface VerifiableEvent {
@@ -179,7 +180,7 @@ export class HistoryVerifier {
         signatures.verifySync(event.data as { source: string }, typeof signature === 'string' ? signature : undefined, receivedAt);
       } catch (err) {
         if (!(err instanceof IdentityError)) throw err;
-        return { kind: signatureKind(err.code), message: `revision ${event.revision}: ${err.message}` };
+        return { kind: signatureFailure(err.code), message: `revision ${event.revision}: ${err.message}` };
       }
     }
     if (validator) {
@@ -198,19 +199,6 @@ export class HistoryVerifier {
   }
 }
 
-function signatureKind(code: string): FailureKind {
-  switch (code) {
-    case 'SIGNATURE.KEY_UNKNOWN':
-    case 'SIGNATURE.SOURCE_UNKNOWN':
-      return 'unknown-key';
-    case 'SIGNATURE.KEY_REVOKED':
-      return 'revoked-key';
-    case 'SIGNATURE.KEY_NOT_VALID_AT_TIME':
-      return 'key-not-valid';
-    default:
-      return 'bad-signature';
-  }
-}
 
 export interface CaseEvidence {
   /** The stream's head as the store records it apart from the events. */

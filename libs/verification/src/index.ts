@@ -5,3 +5,4 @@ export { inclusionProof, leafHash, merkleRoot, sortHeads, verifyInclusion, type 
 export { CHECKPOINT_TYP, CheckpointError, openCheckpoint, signCheckpoint, type CheckpointPayload, type HubSigningKey } from './checkpoint';
 export { BundleError, verifyBundle, type AuditBundle, type BundledEvent } from './bundle';
 export { verifyLog, type LogVerificationOptions } from './log';
+export { canVerifyInParallel, verifyLogInParallel, type ParallelOptions } from './parallel';

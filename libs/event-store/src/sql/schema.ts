@@ -55,49 +55,89 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END
   $$`,
+  // The whole append as one function, so that an append is one statement and one round trip
+  // (autocommit): lock the head (creating it for a new stream), answer a replay, check the
+  // expected revision, then — under APPEND_LOCK, held until commit — chain the batch and
+  // insert it in one statement, and move the head. The hash is computed here exactly as
+  // chainHash does: SHA-256 over the previous hash and {"data":<JCS>,"metadata":<JCS>}, the
+  // JCS texts coming from the caller. Outcomes: 'appended' rows, 'found' rows (ids stored
+  // already: the caller judges the replay), or one 'conflict' row with the actual revision.
+  `CREATE OR REPLACE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[])
+  RETURNS TABLE (outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    v_revision bigint;
+    v_hash text;
+    v_created boolean := false;
+    v_prevs text[] := '{}';
+    v_hashes text[] := '{}';
+    v_prev text;
+    v_row record;
+    v_found boolean;
+    v_n int := coalesce(array_length(p_ids, 1), 0);
+  BEGIN
+    LOOP
+      SELECT s.revision, s.last_hash INTO v_revision, v_hash FROM es_streams s WHERE s.stream_id = p_stream FOR UPDATE;
+      EXIT WHEN FOUND;
+      INSERT INTO es_streams AS s (stream_id, revision, last_hash) VALUES (p_stream, -1, repeat('0', 64)) ON CONFLICT ON CONSTRAINT es_streams_pkey DO NOTHING;
+      IF FOUND THEN
+        v_revision := -1;
+        v_hash := repeat('0', 64);
+        v_created := true;
+        EXIT;
+      END IF;
+    END LOOP;
+
+    -- EXECUTE: planned for these ids each time. A plan cached while the log was small (a
+    -- sequential scan) would stay for the session and slow every append as the log grows.
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))' INTO v_found USING p_ids;
+    IF v_found THEN
+      IF v_created THEN DELETE FROM es_streams s WHERE s.stream_id = p_stream; END IF;
+      RETURN QUERY EXECUTE 'SELECT ''found''::text, e.revision, e.position, e.hash, e.id, e.stream_id, e.type, e.prev_hash FROM es_events e WHERE e.id = ANY ($1)' USING p_ids;
+      RETURN;
+    END IF;
+
+    IF NOT (p_expected = 'any'
+        OR (p_expected = 'no_stream' AND v_revision = -1)
+        OR (p_expected = 'stream_exists' AND v_revision >= 0)
+        OR (p_expected ~ '^[0-9]+$' AND v_revision = p_expected::bigint)) THEN
+      IF v_created THEN DELETE FROM es_streams s WHERE s.stream_id = p_stream; END IF;
+      RETURN QUERY SELECT 'conflict'::text, v_revision, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+      RETURN;
+    END IF;
+
+    -- Iterating a query over the arrays, not p_data[i]: subscripting a large array parameter
+    -- in a loop copies it whole every time.
+    v_prev := v_hash;
+    FOR v_row IN SELECT u.d, u.m FROM unnest(p_data, p_metadata) WITH ORDINALITY AS u(d, m, n) ORDER BY u.n LOOP
+      v_prevs := array_append(v_prevs, v_prev);
+      v_prev := encode(sha256(convert_to(v_prev || '{"data":' || v_row.d || ',"metadata":' || v_row.m || '}', 'UTF8')), 'hex');
+      v_hashes := array_append(v_hashes, v_prev);
+    END LOOP;
+
+    PERFORM pg_advisory_xact_lock(${APPEND_LOCK});
+    RETURN QUERY
+      INSERT INTO es_events AS e (stream_id, revision, id, type, data, metadata, prev_hash, hash)
+      SELECT p_stream, v_revision + b.n, b.id, b.type, b.data::jsonb, b.metadata::jsonb, b.prev, b.hash
+      FROM unnest(p_ids, p_types, p_data, p_metadata, v_prevs, v_hashes) WITH ORDINALITY AS b(id, type, data, metadata, prev, hash, n)
+      ORDER BY b.n
+      RETURNING 'appended'::text, e.revision, e.position, e.hash, e.id, e.stream_id, e.type, e.prev_hash;
+    UPDATE es_streams s SET revision = v_revision + v_n, last_hash = v_prev, updated_at = now() WHERE s.stream_id = p_stream;
+  END
+  $$`,
 ];
+
+/** One append, one statement: see es_append. */
+export const APPEND_FUNCTION = `SELECT outcome, revision::text AS revision, "position"::text AS position, hash, id, stream_id, type, prev_hash
+  FROM es_append($1, $2, $3::text[], $4::text[], $5::text[], $6::text[])`;
 
 // bigints travel as text (pg and PGlite parse int8 differently). The aliases shadow the
 // columns in ORDER BY, which would then sort text: ORDER BY always names e.position/e.revision.
 const EVENT_COLUMNS = `e.stream_id, e.id, e.type, e.data, e.metadata, e.revision::text AS revision, e.position::text AS position, e.prev_hash, e.hash, e.recorded_at`;
 
-/** Locks the stream head for this transaction; no row when the stream has no event. */
-export const LOCK_HEAD = `SELECT revision::text AS revision, last_hash FROM es_streams WHERE stream_id = $1 FOR UPDATE`;
 
-/**
- * Creates (and so locks) the head of a new stream. Returns no row when another transaction
- * created it first; a concurrent creator still in flight makes this wait for its outcome.
- */
-export const CREATE_HEAD = `INSERT INTO es_streams (stream_id, revision, last_hash) VALUES ($1, -1, $2)
-  ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id`;
 
-/** Which of these ids are stored already, and where: the idempotency check, run under the head lock. */
-export const FIND_IDS = `SELECT id, stream_id, revision::text AS revision, position::text AS position, type, prev_hash, hash
-  FROM es_events WHERE id = ANY($1::text[])`;
 
-/**
- * The whole write, in one statement and one round trip:
- * 1. take APPEND_LOCK (transaction-scoped, released after the commit is visible);
- * 2. insert the batch from arrays (unnest), which draws positions from the sequence — only
- *    after the lock: the insert reads its rows from a join with the materialised lock CTE, so
- *    no row, hence no position default, exists before the lock is held;
- * 3. move the stream head (already locked by LOCK_HEAD or CREATE_HEAD).
- * Arrays travel as text[] and are cast here: the one array type both drivers serialise alike.
- */
-export const APPEND = `WITH append_lock AS MATERIALIZED (
-    SELECT pg_advisory_xact_lock(${APPEND_LOCK})
-  ), appended AS (
-    INSERT INTO es_events (stream_id, revision, id, type, data, metadata, prev_hash, hash)
-    SELECT $1, e.revision::bigint, e.id, e.type, e.data::jsonb, e.metadata::jsonb, e.prev_hash, e.hash
-    FROM append_lock,
-         unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-           WITH ORDINALITY AS e(revision, id, type, data, metadata, prev_hash, hash, n)
-    ORDER BY e.n
-    RETURNING position, revision
-  ), moved_head AS (
-    UPDATE es_streams SET revision = $9::bigint, last_hash = $10, updated_at = now() WHERE stream_id = $1
-  )
-  SELECT a.position::text AS position, a.revision::text AS revision FROM appended a ORDER BY a.revision`;
 
 export const STREAM_REVISION = `SELECT revision::text AS revision FROM es_streams WHERE stream_id = $1`;
 

@@ -27,12 +27,12 @@ function pausePoint() {
 }
 
 /**
- * A SqlDatabase that can hold a transaction just before its INSERT into es_events, or just
- * before COMMIT: how these tests force commits into an order of their choosing.
+ * A SqlDatabase that can hold an append just before it starts, or just before it commits:
+ * how these tests force commits into an order of their choosing.
  */
 class SteerableDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
-  /** Runs once, before the next transaction's INSERT INTO es_events. */
+  /** Runs once, before the next append does anything. */
   beforeInsert: (() => Promise<void>) | undefined;
   /** Runs once, before the next transaction's COMMIT. */
   beforeCommit: (() => Promise<void>) | undefined;
@@ -45,23 +45,24 @@ class SteerableDatabase implements SqlDatabase {
     return this.inner.location;
   }
 
+  /**
+   * An append is one statement (es_append); when steered, it runs inside a transaction of its
+   * own so the hooks can hold it just before (nothing locked yet) or just after (positions
+   * drawn, APPEND_LOCK held, not committed).
+   */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    return this.inner.query<R>(sql, params);
-  }
-
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (!sql.includes('es_append(') || !(this.beforeInsert || this.beforeCommit || this.everyCommit)) return this.inner.query<R>(sql, params);
     return this.inner.transaction(async (tx) => {
-      const steered: SqlExecutor = {
-        query: async <R>(sql: string, params?: unknown[]) => {
-          if (sql.includes('INSERT INTO es_events')) await this.take('beforeInsert')?.();
-          return tx.query<R>(sql, params);
-        },
-      };
-      const result = await fn(steered);
+      await this.take('beforeInsert')?.();
+      const result = await tx.query<R>(sql, params);
       await this.take('beforeCommit')?.();
       await this.everyCommit?.();
       return result;
     });
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.inner.transaction(fn);
   }
 
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
@@ -203,7 +204,7 @@ describe('SqlEventStore on PostgreSQL: positions become visible in order', () =>
     steerable.beforeInsert = pause.hook;
 
     const appendX = first.appendToStream(x, [event('Opened'), event('Noted')], 'no_stream');
-    await pause.reached; // X began first: head locked, ids checked, no position yet
+    await pause.reached; // X began first: its transaction is open, no position drawn yet
     const ry = await second.appendToStream(y, [event('Opened')], 'no_stream');
     await subscriber.until(1);
     pause.release();

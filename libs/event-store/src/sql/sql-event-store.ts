@@ -1,14 +1,13 @@
-import { applyMigrations, DatabaseError, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
+import { applyMigrations, DatabaseError, type SqlDatabase } from '@passerelle/database';
 import {
   assertAppendable,
   checkExpectedRevision,
-  linkBatch,
   prepareBatch,
   replayedAppend,
   type PreparedEvent,
   type StoredLink,
 } from '../append-rules';
-import { EventStoreError, StoreUnavailable, StreamNotFound } from '../event-store.errors';
+import { EventStoreError, StoreUnavailable, StreamNotFound, WrongExpectedRevision } from '../event-store.errors';
 import type {
   AllSubscription,
   AppendResult,
@@ -21,14 +20,10 @@ import type {
   StreamHeadRecord,
   SubscribeToAllOptions,
 } from '../event-store.port';
-import { GENESIS_HASH } from '../integrity/hash-chain';
 import { PollingSubscription } from './polling-subscription';
 import {
-  APPEND,
+  APPEND_FUNCTION,
   APPENDED_CHANNEL,
-  CREATE_HEAD,
-  FIND_IDS,
-  LOCK_HEAD,
   MIGRATIONS,
   NOTIFY,
   READ_STREAM_BACKWARDS,
@@ -99,12 +94,12 @@ export class SqlEventStore implements EventStore {
     const prepared = prepareBatch(events);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.db.transaction((tx) => this.appendIn(tx, streamId, prepared, expectedRevision));
+        const result = await this.appendOnce(streamId, prepared, expectedRevision);
         if (!result.duplicate) this.committed();
         return result;
       } catch (err) {
-        // The id lookup runs under the stream's lock but cannot see an id that another stream
-        // commits a moment later; the unique index can. Retry: the lookup will then see it.
+        // The id lookup cannot see an id that another stream commits a moment later; the
+        // unique index can. Retry: the lookup will then see it.
         if (attempt < APPEND_ATTEMPTS && err instanceof DatabaseError && err.vendorCode === '23505') continue;
         throw toStoreError(err);
       }
@@ -183,44 +178,25 @@ export class SqlEventStore implements EventStore {
     if (this.options.ownsDatabase) await this.db.close();
   }
 
-  /**
-   * One append, in one transaction: lock the head, answer a replay, check the expected
-   * revision, chain the batch in memory, write it in one statement.
-   */
-  private async appendIn(tx: SqlExecutor, streamId: string, events: PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const head = await lockHead(tx, streamId);
-    // Under the head lock, in a statement of its own (a fresh snapshot in READ COMMITTED), so
-    // a replay racing its original sees the original once the original has committed.
-    const { rows: found } = await tx.query<{ id: string; stream_id: string; revision: string; position: string; type: string; prev_hash: string; hash: string }>(
-      FIND_IDS,
-      [events.map((e) => e.id)],
+  /** One append, one statement (es_append): written, found already (a replay), or a conflict. */
+  private async appendOnce(streamId: string, events: PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const { rows } = await this.db.query<{ outcome: 'appended' | 'found' | 'conflict'; revision: string; position: string; hash: string; id: string; stream_id: string; type: string; prev_hash: string }>(
+      APPEND_FUNCTION,
+      [streamId, typeof expected === 'bigint' ? String(expected) : expected, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.dataJson), events.map((e) => e.metadataJson)],
     );
-    if (found.length > 0) {
-      const stored = new Map<string, StoredLink>(
-        found.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]),
-      );
+    const outcome = rows[0]?.outcome;
+    if (outcome === 'conflict') {
+      const actual = BigInt(rows[0]!.revision);
+      throw new WrongExpectedRevision(streamId, expected, actual < 0n ? 'no_stream' : actual);
+    }
+    if (outcome === 'found') {
+      const stored = new Map<string, StoredLink>(rows.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]));
       return replayedAppend(streamId, events, stored);
     }
-    checkExpectedRevision(streamId, expected, head.revision ?? 'no_stream');
-
-    const chained = linkBatch(events, { revision: head.revision ?? -1n, hash: head.hash });
-    const last = chained.at(-1)!;
-    const { rows } = await tx.query<{ position: string; revision: string }>(APPEND, [
-      streamId,
-      chained.map((e) => String(e.revision)),
-      chained.map((e) => e.id),
-      chained.map((e) => e.type),
-      chained.map((e) => e.dataJson),
-      chained.map((e) => e.metadataJson),
-      chained.map((e) => e.prevHash),
-      chained.map((e) => e.hash),
-      String(last.revision),
-      last.hash,
-    ]);
     return {
-      nextExpectedRevision: last.revision,
+      nextExpectedRevision: BigInt(rows.at(-1)!.revision),
       positions: rows.map((r) => BigInt(r.position)),
-      hashes: chained.map((e) => e.hash),
+      hashes: rows.map((r) => r.hash),
       duplicate: false,
     };
   }
@@ -267,17 +243,6 @@ export class SqlEventStore implements EventStore {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreUnavailable('the event store is closed');
-  }
-}
-
-/** Locks the stream's head row, creating it for a new stream. `revision` is null for a new stream. */
-async function lockHead(tx: SqlExecutor, streamId: string): Promise<{ revision: bigint | null; hash: string }> {
-  for (;;) {
-    const { rows } = await tx.query<{ revision: string; last_hash: string }>(LOCK_HEAD, [streamId]);
-    if (rows[0]) return { revision: BigInt(rows[0].revision), hash: rows[0].last_hash };
-    const created = await tx.query(CREATE_HEAD, [streamId, GENESIS_HASH]);
-    if (created.rows.length > 0) return { revision: null, hash: GENESIS_HASH };
-    // Another transaction created it and committed while we looked: lock theirs.
   }
 }
 

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from '@passerelle/contracts';
 import { promisify } from 'node:util';
 import { dockerAvailable } from './docker';
 import { MissingPrerequisite } from './prerequisite';
@@ -14,7 +15,7 @@ export interface ProvidedKafka {
 }
 
 const run = promisify(execFile);
-const script = resolve(__dirname, '../../deploy/kafka/kafka.mjs');
+const script = join(projectRoot(), 'deploy/kafka/kafka.mjs');
 /** The Confluent image carrying the same Kafka line as deploy/kafka/pom.xml (cp 8.1 = Kafka 4.1). */
 const KAFKA_IMAGE = 'confluentinc/cp-kafka:8.1.0';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { PostgresDatabase } from '@passerelle/database';
 import { dockerAvailable } from './docker';
 import { MissingPrerequisite } from './prerequisite';
 
@@ -52,17 +52,16 @@ async function unreachable(url: string): Promise<string | null> {
     await withClient(url, (c) => c.query('SELECT 1'));
     return null;
   } catch (err) {
-    return (err as { code?: string }).code ?? (err as Error).message;
+    return (err as { vendorCode?: string }).vendorCode ?? (err as Error).message;
   }
 }
 
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  await client.connect();
+async function withClient<T>(url: string, fn: (client: PostgresDatabase) => Promise<T>): Promise<T> {
+  const client = await PostgresDatabase.open({ url, max: 1 });
   try {
     return await fn(client);
   } finally {
-    await client.end();
+    await client.close();
   }
 }
 

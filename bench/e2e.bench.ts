@@ -1,0 +1,314 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { EXCHANGE_HEADERS, inboundTopic, outboundTopic, sourceOf, STRUCTURED_CONTENT_TYPE } from '@passerelle/contracts';
+import { PostgresDatabase } from '@passerelle/database';
+import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
+import { admitTestOrganization, type TestOrganization } from '@passerelle/testing';
+import type { Infrastructure } from './infrastructure';
+import { median, type Figure } from './measure';
+
+const ROOT = join(__dirname, '..', '..');
+const CASES_PER_ORG = 100;
+const SUSTAINED_S = 60;
+const WARMUP_S = 5;
+const LATENCY_S = 20;
+const LATENCY_RATE = 1_000;
+/** Produced but not yet delivered: the producer waits above this, so it runs at the pipeline's pace. */
+const MAX_IN_FLIGHT = 20_000;
+const SEND_BATCH = 200;
+
+interface Org {
+  org: TestOrganization;
+  token: string;
+  cases: string[];
+}
+
+/**
+ * Inbound produce → outbound delivery through the ledger and the relay, each its own process,
+ * on the real broker and PostgreSQL; three organizations, each owning cases shared with the
+ * next, so every event is delivered to two outbound topics. Sustained throughput over 60 s,
+ * latency at a fixed 1k events/s, the processes' memory — against a raw kafkajs pipe copying
+ * the same messages to the same topics, in the same run.
+ */
+export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
+  const brokers = await infra.kafkaBrokers();
+  const url = await infra.database();
+  const db = await PostgresDatabase.open({ url });
+  const orgs: Org[] = [];
+  for (let i = 0; i < 3; i++) {
+    const org = await admitTestOrganization(db, ['publisher', 'subscriber']);
+    orgs.push({ org, token: `Bearer ${await org.token(['publisher'], 3_600)}`, cases: Array.from({ length: CASES_PER_ORG }, () => `case-${randomUUID().slice(0, 13)}`) });
+  }
+  await db.close();
+  const bus = new KafkaBus({ brokers, clientId: 'bench-e2e' });
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const env = { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: url, PASSERELLE_GROUP_PREFIX: prefix, LOG_LEVEL: 'info', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
+  const figures: Figure[] = [];
+
+  const counter = new DeliveryCounter();
+  await bus.ensureTopics(orgs.flatMap(({ org }) => [inboundTopic(org.id), outboundTopic(org.id)]));
+  await bus.subscribe({ groupId: `${prefix}-count`, topics: orgs.map(({ org }) => outboundTopic(org.id)), fromBeginning: false, handleBatch: async (messages) => counter.seen(messages.map((m) => m.value)) });
+
+  const ledger = await start('ledger', env);
+  const relay = await start('relay', env);
+  try {
+    // Each organization opens its cases, invites the next one and shares case and service with it.
+    process.stderr.write('bench: e2e: opening and sharing 300 cases…\n');
+    const setup: Array<Promise<void>> = [];
+    for (const [i, owner] of orgs.entries()) {
+      const guest = orgs[(i + 1) % orgs.length]!.org.id;
+      const messages: OutgoingMessage[] = [];
+      for (const caseId of owner.cases) {
+        messages.push(await message(owner, caseId, 'CaseOpened', { owner: owner.org.id, citizen: 'cit-1', title: 'Bench', openedAt: new Date().toISOString() }));
+        messages.push(await message(owner, caseId, 'ParticipantInvited', { organization: guest, role: 'contributor', invitedBy: owner.org.id, reason: 'bench' }));
+        messages.push(await message(owner, caseId, 'AccessGranted', { organization: guest, categories: ['case', 'service'], purpose: 'bench', grantedBy: owner.org.id }));
+      }
+      setup.push(bus.publish(inboundTopic(owner.org.id), messages));
+    }
+    await Promise.all(setup);
+    // CaseOpened reaches the owner; the invitation and the grant reach both.
+    await counter.waitFor(orgs.length * CASES_PER_ORG * 5, 120_000);
+
+    const ours = await sustained(bus, orgs, counter, [ledger.child, relay.child]);
+    const oursLatency = await latency(bus, orgs, counter);
+    await stop(ledger);
+    await stop(relay);
+
+    const pipe = await startRawPipe(brokers, prefix, orgs);
+    try {
+      const raw = await sustained(bus, orgs, counter, [pipe]);
+      const rawLatency = await latency(bus, orgs, counter);
+      figures.push({
+        benchmark: 'e2e inbound → outbound, ledger + relay',
+        unit: 'events/s',
+        value: ours.rate,
+        rounds: ours.perSecond,
+        baseline: { name: 'raw kafkajs consume→produce pipe', value: raw.rate, rounds: raw.perSecond },
+        ratio: ours.rate / raw.rate,
+        goal: { ratio: 0.6 },
+        note: `sustained ${SUSTAINED_S} s; 3 organizations, each event to 2 outbound topics; goal also ≥ 5,000 events/s`,
+      });
+      figures.push({ benchmark: 'e2e sustained, absolute', unit: 'events/s', value: ours.rate, rounds: ours.perSecond, goal: { value: 5_000 } });
+      figures.push({
+        benchmark: `e2e latency p50 at ${LATENCY_RATE}/s`,
+        unit: 'ms',
+        value: oursLatency.p50,
+        rounds: [oursLatency.p50],
+        baseline: { name: 'raw pipe p50', value: rawLatency.p50, rounds: [rawLatency.p50] },
+        ratio: oursLatency.p50 / rawLatency.p50,
+      });
+      figures.push({
+        benchmark: `e2e latency p99 at ${LATENCY_RATE}/s`,
+        unit: 'ms',
+        value: oursLatency.p99,
+        rounds: [oursLatency.p99],
+        baseline: { name: 'raw pipe p99', value: rawLatency.p99, rounds: [rawLatency.p99] },
+        ratio: oursLatency.p99 / rawLatency.p99,
+        goal: { value: 100, lowerIsBetter: true },
+      });
+      figures.push({
+        benchmark: 'e2e RSS growth, ledger + relay',
+        unit: '%',
+        value: ours.rssGrowthPercent,
+        rounds: [ours.rssGrowthPercent],
+        goal: { value: 10, lowerIsBetter: true },
+        note: `ledger + relay RSS ${ours.rssStartMb.toFixed(0)} MB → ${ours.rssEndMb.toFixed(0)} MB over the sustained run`,
+      });
+    } finally {
+      pipe.kill('SIGTERM');
+    }
+  } finally {
+    await Promise.allSettled([stop(ledger), stop(relay)]);
+    await bus.close();
+  }
+  return figures;
+}
+
+/** Produces as fast as the pipeline drains, for SUSTAINED_S; delivered events per second. */
+async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, processes: ChildProcess[]) {
+  process.stderr.write(`bench: e2e: ${WARMUP_S + SUSTAINED_S} s at full speed…\n`);
+  const rssStart = processes.reduce((sum, p) => sum + rss(p), 0);
+  const perSecond: number[] = [];
+  const base = counter.delivered;
+  let produced = 0;
+  const inFlight = () => produced - (counter.delivered - base) / 2;
+  const started = Date.now();
+  let lastCount = counter.delivered;
+  let lastTick = started;
+  let running = true;
+  const producing = (async () => {
+    for (let n = 0; running; ) {
+      if (inFlight() > MAX_IN_FLIGHT) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const owner = orgs[(n / SEND_BATCH) % orgs.length]!;
+      const batch: OutgoingMessage[] = [];
+      for (let i = 0; i < SEND_BATCH; i++) batch.push(await serviceMessage(owner, n++));
+      produced += SEND_BATCH;
+      await bus.publish(inboundTopic(owner.org.id), batch);
+    }
+  })();
+  while (Date.now() - started < (WARMUP_S + SUSTAINED_S) * 1000) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = Date.now();
+    if (now - started > WARMUP_S * 1000) perSecond.push(((counter.delivered - lastCount) / 2) * (1000 / (now - lastTick)));
+    lastCount = counter.delivered;
+    lastTick = now;
+  }
+  running = false;
+  await producing;
+  const rssEnd = processes.reduce((sum, p) => sum + rss(p), 0);
+  // Let the backlog drain before the next measurement.
+  await settle(counter);
+  return { rate: median(perSecond), perSecond, rssStartMb: rssStart / 1024, rssEndMb: rssEnd / 1024, rssGrowthPercent: ((rssEnd - rssStart) / rssStart) * 100 };
+}
+
+/** Events at a fixed rate for LATENCY_S; produce-to-delivery latency, first delivery of each. */
+async function latency(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter) {
+  process.stderr.write(`bench: e2e: ${LATENCY_S} s at ${LATENCY_RATE} events/s…\n`);
+  const latencies: number[] = [];
+  counter.onEvent = (id, at) => {
+    const sent = counter.sentAt.get(id);
+    if (sent !== undefined) {
+      latencies.push(at - sent);
+      counter.sentAt.delete(id);
+    }
+  };
+  const perTick = LATENCY_RATE / 100;
+  const started = Date.now();
+  let n = 1_000_000 + Math.floor(Math.random() * 1_000_000);
+  for (let tick = 0; Date.now() - started < LATENCY_S * 1000; tick++) {
+    const owner = orgs[tick % orgs.length]!;
+    const batch: OutgoingMessage[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < perTick; i++) {
+      const m = await serviceMessage(owner, n++);
+      batch.push(m);
+      ids.push(JSON.parse(String(m.value)).id as string);
+    }
+    const sentAt = Date.now();
+    for (const id of ids) counter.sentAt.set(id, sentAt);
+    await bus.publish(inboundTopic(owner.org.id), batch);
+    const wait = started + (tick + 1) * 10 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await settle(counter);
+  counter.onEvent = undefined;
+  counter.sentAt.clear();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function settle(counter: DeliveryCounter): Promise<void> {
+  for (let last = -1; last !== counter.delivered; ) {
+    last = counter.delivered;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+class DeliveryCounter {
+  delivered = 0;
+  readonly sentAt = new Map<string, number>();
+  onEvent: ((id: string, at: number) => void) | undefined;
+  private waiting: { count: number; resolve: () => void } | undefined;
+
+  seen(values: Buffer[]): void {
+    const now = Date.now();
+    this.delivered += values.length;
+    if (this.onEvent) for (const v of values) this.onEvent((JSON.parse(v.toString('utf8')) as { id: string }).id, now);
+    if (this.waiting && this.delivered >= this.waiting.count) this.waiting.resolve();
+  }
+
+  waitFor(count: number, timeoutMs: number): Promise<void> {
+    if (this.delivered >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${this.delivered} of ${count} deliveries after ${timeoutMs / 1000} s`)), timeoutMs);
+      this.waiting = {
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+  }
+}
+
+let sequence = 0;
+async function message(owner: Org, caseId: string, name: string, data: Record<string, unknown>, classification = 'internal'): Promise<OutgoingMessage> {
+  const envelope = {
+    specversion: '1.0',
+    id: `evt-${++sequence}-${randomUUID().slice(0, 8)}`,
+    source: sourceOf(owner.org.id),
+    type: `passerelle.case.${name}.v1`,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: `urn:passerelle:schema:case:${name}:v1`,
+    caseid: caseId,
+    channel: 'web',
+    actor: 'agent-bench',
+    dataclassification: classification,
+    data,
+  };
+  return {
+    key: caseId,
+    value: JSON.stringify(envelope),
+    headers: { 'content-type': STRUCTURED_CONTENT_TYPE, [EXCHANGE_HEADERS.authorization]: owner.token, [EXCHANGE_HEADERS.signature]: await owner.org.sign(envelope) },
+  };
+}
+
+function serviceMessage(owner: Org, n: number): Promise<OutgoingMessage> {
+  const caseId = owner.cases[n % owner.cases.length]!;
+  return message(owner, caseId, 'ServiceRequested', { service: `svc-${n}`, description: 'x'.repeat(600), requestedAt: new Date().toISOString(), provider: owner.org.id });
+}
+
+interface Started {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+async function start(app: string, env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('listening on')) resolve();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', () => reject(new Error(`${app} ended before listening: ${err}`)));
+  });
+  child.stdout!.resume();
+  return { child, exited };
+}
+
+async function stop(target: Started): Promise<void> {
+  if (target.child.exitCode !== null) return;
+  target.child.kill('SIGTERM');
+  await target.exited;
+}
+
+async function startRawPipe(brokers: string[], prefix: string, orgs: Org[]): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist/bench/raw-pipe.js'), brokers.join(','), `${prefix}-raw`, orgs.map((o) => inboundTopic(o.org.id)).join(','), ...orgs.map((o) => outboundTopic(o.org.id))],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the raw pipe ended (${code})`)));
+  });
+  return child;
+}
+
+/** Resident memory of a process, in KiB. */
+function rss(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
