@@ -10,7 +10,7 @@ const [brokers, group, inboundList, ...outbound] = process.argv.slice(2);
 const inbound = inboundList!.split(',');
 const kafka = new Kafka({ clientId: 'raw-pipe', brokers: brokers!.split(','), logLevel: logLevel.NOTHING });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-const consumer = kafka.consumer({ groupId: group!, maxWaitTimeInMs: 100 });
+const consumer = kafka.consumer({ groupId: group!, maxWaitTimeInMs: 100, readUncommitted: true });
 
 async function main(): Promise<void> {
   await producer.connect();

@@ -54,3 +54,4 @@ export {
   type CaseEventMetadata,
   type StoredCaseEvent,
 } from './exchange/case-record';
+export { MAX_JSON_DEPTH, parseStrictJson } from './envelope/strict-json';

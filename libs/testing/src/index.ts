@@ -7,3 +7,4 @@ export { caseEvent, inboundMessage } from './case-events';
 export { provideKafka, type ProvidedKafka } from './infrastructure/kafka';
 export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';
 export { MissingPrerequisite } from './infrastructure/prerequisite';
+export { startPrivatePostgres, type PrivatePostgres } from './infrastructure/private-postgres';

@@ -66,7 +66,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
           screen(m, { tokens: this.tokens, signatures: this.signatures, validator: () => this.validator.validator(), maxBytes: this.config.http.maxBodyBytes, now: () => new Date() }),
         ),
       );
-      const receipts = await this.record(screened);
+      const receipts = (await this.record(screened)).map(printable);
       const rejected = receipts.flatMap((receipt, i) => (receipt.status === 'rejected' ? [{ receipt, message: ref(messages[i]!) }] : []));
       await this.rejections.record(rejected);
       await this.publish(receipts);
@@ -128,6 +128,19 @@ function toReceipt(caseId: string, organization: string, submission: Submission,
   const rejected: RejectedReceipt = { ...base, status: 'rejected', code: outcome.code, reason: outcome.reason };
   if (outcome.pointer) rejected.errors = [{ pointer: outcome.pointer, message: outcome.reason }];
   return rejected;
+}
+
+/**
+ * A receipt repeats what the publisher sent (ids, parse errors quoting its bytes): keep each
+ * text short and free of NUL, which PostgreSQL cannot store, so no input can make a receipt
+ * unrecordable and hold its batch back for ever.
+ */
+function printable<T extends Receipt>(receipt: T): T {
+  const clean = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text).replaceAll('\u0000', '\uFFFD');
+  const out = { ...receipt } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(out)) if (typeof value === 'string') out[key] = clean(value, key === 'reason' ? 1_000 : 300);
+  if (Array.isArray(out.errors)) out.errors = (out.errors as Array<Record<string, unknown>>).slice(0, 50).map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])));
+  return out as T;
 }
 
 function ref(message: IncomingMessage) {

@@ -27,10 +27,13 @@ const EMPTY: LoadedCase = { state: initialCaseFile(), revision: -1n, stored: new
  */
 export class CaseRepository {
   private readonly cache = new Map<string, LoadedCase>();
+  /** Event ids held across the cached cases: what bounds the cache's memory. */
+  private ids = 0;
 
   constructor(
     private readonly store: EventStore,
-    private readonly capacity = 10_000,
+    /** At most this many event ids cached in all (about 150 bytes each); least recently used cases go first. */
+    private readonly capacity = 200_000,
   ) {}
 
   async load(caseId: string): Promise<LoadedCase> {
@@ -54,13 +57,22 @@ export class CaseRepository {
   }
 
   remember(caseId: string, loaded: LoadedCase): void {
-    this.cache.delete(caseId);
+    this.forget(caseId);
+    if (loaded.stored.size > this.capacity) return; // a case this large is read each time
     this.cache.set(caseId, loaded);
-    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    this.ids += loaded.stored.size;
+    for (const [oldest, evicted] of this.cache) {
+      if (this.ids <= this.capacity) break;
+      this.cache.delete(oldest);
+      this.ids -= evicted.stored.size;
+    }
   }
 
   forget(caseId: string): void {
+    const cached = this.cache.get(caseId);
+    if (!cached) return;
     this.cache.delete(caseId);
+    this.ids -= cached.stored.size;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingMessage } from '@passerelle/messaging';
 import type { CaseEventEnvelope } from './envelope';
+import { parseStrictJson } from './strict-json';
 
 /**
  * The CloudEvents Kafka protocol binding (v1.0.2), both modes:
@@ -55,9 +56,7 @@ function parse(value: Buffer, build: (parsed: unknown) => unknown): { document: 
   } catch {
     return { error: 'the message value is not valid UTF-8' };
   }
-  try {
-    return { document: build(JSON.parse(text)) };
-  } catch (err) {
-    return { error: `the message value is not valid JSON: ${(err as Error).message}` };
-  }
+  const parsed = parseStrictJson(text);
+  if ('error' in parsed) return { error: `the message value is not valid JSON: ${parsed.error}` };
+  return { document: build(parsed.value) };
 }

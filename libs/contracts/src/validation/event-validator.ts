@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { CatalogError, describeSchema, type CatalogEntry } from '../catalog/schema-catalog';
 import { eventTypeOf, parseEventType } from '../catalog/schema-id';
 import { COMMIT_ATTRIBUTES, type CaseEventEnvelope } from '../envelope/envelope';
+import { parseStrictJson } from '../envelope/strict-json';
 import { toIssues, type ValidationIssue } from './issues';
 
 export const ENVELOPE_SCHEMA_ID = 'urn:passerelle:schema:envelope:v1';
@@ -81,13 +82,9 @@ export class EventValidator {
     } catch {
       return fail('ENVELOPE.MALFORMED', '', 'encoding', 'is not valid UTF-8');
     }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (err) {
-      return fail('ENVELOPE.MALFORMED', '', 'json', `is not valid JSON: ${(err as Error).message}`);
-    }
-    return this.validate(document, options);
+    const parsed = parseStrictJson(text);
+    if ('error' in parsed) return fail('ENVELOPE.MALFORMED', '', 'json', `is not valid JSON: ${parsed.error}`);
+    return this.validate(parsed.value, options);
   }
 
   /** Validates a parsed document as a case event envelope, its data against its type's schema. */

@@ -57,7 +57,7 @@ export class KafkaBus implements MessageBus {
     const start = await retryRetriable(() => this.startPositions(options));
     // A fetch returns as soon as data arrives; the wait bounds only idle polls, and with them
     // how long disconnect() (shutdown, rebalance) waits for the one in flight.
-    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 500 });
+    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 500, readUncommitted: true });
     this.consumers.add(consumer);
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
