@@ -1,5 +1,6 @@
 // Three levels, told apart by file name: *.spec.ts (pure, fast), *.int-spec.ts (real Kafka
-// and PostgreSQL) and *.e2e-spec.ts (built apps as processes). Real infrastructure starts
+// and PostgreSQL) and *.e2e-spec.ts (built apps as processes); and *.faults-spec.ts, the
+// fault-injection suite, run apart (npm run test:faults). Real infrastructure starts
 // once per run in the integration project's global setup.
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -44,5 +45,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       slowTestThreshold: 30,
     },
+    // npm run test:faults: brings up its own broker and PostgreSQL cluster, to break them.
+    { ...common, displayName: 'faults', testMatch: ['**/*.faults-spec.ts'] },
   ],
 };

@@ -150,6 +150,39 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(position).toBeGreaterThanOrEqual(last.positions[0]!);
     }, timeoutMs);
 
+    it('appends to several streams at once, each answered on its own: written, refused for its revision, replayed', async () => {
+      const [fresh, existing, replayed] = [newStream(), newStream(), newStream()];
+      await store.appendToStream(existing, [event('CaseOpened')], 'no_stream');
+      const original = [event('CaseOpened'), event('Noted')];
+      const first = await store.appendToStream(replayed, original, 'no_stream');
+
+      const outcomes = await store.appendMany([
+        { streamId: fresh, events: [event('CaseOpened'), event('Noted')], expectedRevision: 'no_stream' },
+        { streamId: existing, events: [event('Noted')], expectedRevision: 5n },
+        { streamId: replayed, events: original, expectedRevision: 'no_stream' },
+      ]);
+
+      expect(outcomes[0]).toMatchObject({ ok: true, result: { nextExpectedRevision: 1n, duplicate: false } });
+      expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'STORE.WRONG_EXPECTED_REVISION', actual: 0n } });
+      expect(outcomes[2]).toEqual({ ok: true, result: { ...first, duplicate: true } });
+      expect(verifyChain(await store.readStream(fresh))).toEqual({ ok: true });
+      expect((await store.readStream(existing)).map((e) => e.revision)).toEqual([0n]);
+      expect(await store.streamHead(fresh)).toMatchObject({ revision: 1n });
+    }, timeoutMs);
+
+    it('runs batches over the same streams in opposite orders side by side: no deadlock, exactly one winner per revision', async () => {
+      const streams = Array.from({ length: 6 }, () => newStream());
+      const orders = [streams, [...streams].reverse(), streams, [...streams].reverse()];
+      const results = await Promise.all(orders.map((order) => store.appendMany(order.map((streamId) => ({ streamId, events: [event('Noted')], expectedRevision: 'no_stream' as const })))));
+
+      for (const stream of streams) {
+        const outcomes = results.map((result, b) => result[orders[b]!.indexOf(stream)]!);
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.ok).map((o) => (o as { error: { code: string } }).error.code)).toEqual(['STORE.WRONG_EXPECTED_REVISION', 'STORE.WRONG_EXPECTED_REVISION', 'STORE.WRONG_EXPECTED_REVISION']);
+        expect((await store.readStream(stream)).map((e) => e.revision)).toEqual([0n]);
+      }
+    }, timeoutMs);
+
     it('refuses an append whose expected revision does not hold, saying what it expected and found', async () => {
       const id = newStream();
       const conflict = (expected: ExpectedRevision, actual: bigint | 'no_stream') => ({

@@ -1,4 +1,4 @@
-import type { ActualRevision, ExpectedRevision } from './event-store.port';
+import type { ActualRevision, ExpectedRevision } from './revisions';
 
 export type EventStoreErrorCode =
   | 'STORE.WRONG_EXPECTED_REVISION'

@@ -1,14 +1,7 @@
-/**
- * What the caller expects of a stream before appending:
- * - `'any'`: no check;
- * - `'no_stream'`: the stream has no event yet;
- * - `'stream_exists'`: the stream has at least one event;
- * - a bigint: the revision (0-based) of the stream's last event.
- */
-export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+import type { EventStoreError } from './event-store.errors';
+import type { ExpectedRevision } from './revisions';
 
-/** A stream's state as a conflict reports it: its last revision, or `'no_stream'`. */
-export type ActualRevision = bigint | 'no_stream';
+export type { ActualRevision, ExpectedRevision } from './revisions';
 
 export interface EventToAppend {
   /** Unique across the whole store; appending the same id again is a no-op. */
@@ -49,6 +42,15 @@ export interface AppendResult {
   /** True when every id was already stored: nothing was written, the original positions and hashes are returned. */
   duplicate: boolean;
 }
+
+export interface StreamAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expectedRevision: ExpectedRevision;
+}
+
+/** One append's answer within appendMany: its result, or the store error that refused it. */
+export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: EventStoreError };
 
 export interface ReadStreamOptions {
   /** First revision to read (inclusive); the start forwards, the end backwards. */
@@ -96,6 +98,12 @@ export interface EventStore {
    * WrongExpectedRevision (retriable: read again, decide again) or DuplicateEventId.
    */
   appendToStream(streamId: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Several appends to distinct streams together (on SQL: one statement, one commit), each
+   * checked against its own expected revision and answered on its own: a conflict or a reused
+   * id refuses that append only. For a writer with many streams to move at once.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]>;
   /** Rejects with StreamNotFound when the stream has no event. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of all streams in global position order; page with `fromPosition` = last position read. */

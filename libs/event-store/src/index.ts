@@ -3,6 +3,7 @@ export type {
   ActualRevision,
   AllFilter,
   AllSubscription,
+  AppendOutcome,
   AppendResult,
   EventStore,
   EventToAppend,
@@ -10,6 +11,8 @@ export type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
+  StreamHeadRecord,
   SubscribeToAllOptions,
 } from './event-store.port';
 export {

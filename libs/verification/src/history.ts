@@ -1,7 +1,9 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
 import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
 import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
-import { signatureFailure } from './parallel-protocol';
+import { signatureFailure, type FailureKind } from './failure-kinds';
+
+export type { FailureKind } from './failure-kinds';
 
 /** What an auditor checks an event with: the stored record as any store hands it back. */
 export interface VerifiableEvent {
@@ -16,17 +18,6 @@ export interface VerifiableEvent {
   hash: string;
 }
 
-export type FailureKind =
-  | 'modified'
-  | 'reordered'
-  | 'missing'
-  | 'truncated'
-  | 'bad-signature'
-  | 'unknown-key'
-  | 'revoked-key'
-  | 'key-not-valid'
-  | 'schema-invalid'
-  | 'checkpoint-mismatch';
 
 export interface Failure {
   kind: FailureKind;

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeSchema, EventValidator } from '@passerelle/contracts';
 import { EventSignatureVerifier, IdentityError, InMemoryDirectory, type MemberOrganization } from '@passerelle/identity';
-import { signatureFailure, type WorkItem, type WorkResult } from './parallel-protocol';
+import { signatureFailure } from './failure-kinds';
+import type { WorkItem, WorkResult } from './parallel-protocol';
 
 /**
  * One thread of parallel log verification: checks publisher signatures and schemas of the

@@ -9,9 +9,6 @@ import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-
 import { RejectionLog } from '../rejections/rejection-log';
 import { screen, type Screened } from './screening';
 
-/** Cases recorded at the same time within one batch. */
-const CASE_CONCURRENCY = 8;
-
 /**
  * Consumes every publisher's inbound topic (the set follows the federation), turns each batch
  * into stored events and receipts, and lets the bus commit the batch only once every receipt
@@ -78,7 +75,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Records each case's submissions in order, cases side by side; one receipt per message. */
+  /** Records each case's submissions in order, all cases in one go; one receipt per message. */
   private async record(screened: Screened[]): Promise<Receipt[]> {
     const receipts: Array<Receipt | undefined> = screened.map((s) => (s.kind === 'rejected' ? s.receipt : undefined));
     const byCase = new Map<string, Array<{ index: number; submission: Submission; organization: string }>>();
@@ -89,15 +86,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       byCase.set(s.caseId, group);
     });
     const cases = [...byCase.entries()];
-    let next = 0;
-    const worker = async () => {
-      while (next < cases.length) {
-        const [caseId, group] = cases[next++]!;
-        const outcomes = await this.commands.execute(new RecordCaseEvents(caseId, group.map((g) => g.submission)));
-        group.forEach((g, i) => (receipts[g.index] = toReceipt(caseId, g.organization, g.submission, outcomes[i]!)));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CASE_CONCURRENCY, cases.length) }, worker));
+    const outcomes = await this.commands.execute(new RecordCaseEvents(cases.map(([caseId, group]) => ({ caseId, submissions: group.map((g) => g.submission) }))));
+    cases.forEach(([caseId, group], c) => group.forEach((g, i) => (receipts[g.index] = toReceipt(caseId, g.organization, g.submission, outcomes[c]![i]!))));
     return receipts.map((r) => r!);
   }
 

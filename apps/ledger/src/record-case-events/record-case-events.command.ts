@@ -23,15 +23,19 @@ export type Outcome =
   | { status: 'accepted'; revision: bigint; position: bigint; hash: string }
   | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED'; reason: string; pointer?: string };
 
+/** One case's events, in the order they arrived. */
+export interface CaseSubmissions {
+  caseId: string;
+  submissions: readonly Submission[];
+}
+
 /**
- * Record these events, in this order, in one case: each is decided on the case as the ones
- * before it left it; the accepted ones are appended together. One outcome per submission.
+ * Record these events: each case's in their order, each decided on the case as the ones
+ * before it left it; the accepted ones of all cases are appended together. One outcome per
+ * submission, per case.
  */
-export class RecordCaseEvents extends Command<Outcome[]> {
-  constructor(
-    readonly caseId: string,
-    readonly submissions: readonly Submission[],
-  ) {
+export class RecordCaseEvents extends Command<Outcome[][]> {
+  constructor(readonly cases: readonly CaseSubmissions[]) {
     super();
   }
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
-import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type EventStore, type EventToAppend } from '@passerelle/event-store';
+import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type AppendResult, type EventStore, type EventToAppend } from '@passerelle/event-store';
 import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
 import { CaseRepository, type LoadedCase, type StoredLink } from './case-repository';
 import { RecordCaseEvents, type Outcome, type Submission } from './record-case-events.command';
@@ -17,16 +17,50 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   ) {}
 
   /**
-   * Reads the case, decides each submission in order, appends the accepted ones with the
-   * revision it read, and on a conflict reads again and decides again, a bounded number of
-   * times. An event already stored (a redelivery) gets its original outcome, nothing new.
+   * Decides every case on its state (cached, or read), appends the accepted events of all
+   * cases in one go, and answers from that. A case whose append did not go through as
+   * planned — another writer moved it, an event was stored meanwhile, an id was reused — is
+   * then recorded on its own, with retries.
    */
-  async execute({ caseId, submissions }: RecordCaseEvents): Promise<Outcome[]> {
+  async execute({ cases }: RecordCaseEvents): Promise<Outcome[][]> {
+    const planned = await Promise.all(
+      cases.map(async ({ caseId, submissions }) => {
+        const loaded = await this.cases.load(caseId);
+        return { caseId, submissions, loaded, plan: this.decideAll(loaded, submissions, new Set()) };
+      }),
+    );
+    const appending = planned.filter((p) => p.plan.toAppend.length > 0);
+    const appended = await this.store.appendMany(
+      appending.map((p) => ({ streamId: caseStreamId(p.caseId), events: p.plan.toAppend, expectedRevision: p.loaded.revision < 0n ? ('no_stream' as const) : p.loaded.revision })),
+    );
+    const results = new Map<string, Outcome[]>();
+    appending.forEach((p, i) => {
+      const outcome = appended[i]!;
+      if (!outcome.ok || outcome.result.duplicate) {
+        this.cases.forget(p.caseId);
+        return;
+      }
+      results.set(p.caseId, this.settle(p.caseId, p.loaded, p.plan, outcome.result));
+    });
+    return Promise.all(
+      planned.map(async (p) => {
+        if (p.plan.toAppend.length === 0) return p.plan.outcomes as Outcome[];
+        return results.get(p.caseId) ?? this.recordOne(p.caseId, p.submissions);
+      }),
+    );
+  }
+
+  /**
+   * One case alone: read, decide, append with the revision read, and on a conflict read
+   * again and decide again, a bounded number of times. An event already stored (a
+   * redelivery) gets its original outcome, nothing new.
+   */
+  private async recordOne(caseId: string, submissions: readonly Submission[]): Promise<Outcome[]> {
     const reusedIds = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.cases.load(caseId);
       const plan = this.decideAll(loaded, submissions, reusedIds);
-      if (plan.toAppend.length === 0) return plan.outcomes.map((o) => o as Outcome);
+      if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
         const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision);
         if (result.duplicate) {
@@ -34,13 +68,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
           this.cases.forget(caseId);
           continue;
         }
-        const stored = new Map(loaded.stored);
-        plan.toAppend.forEach((event, i) => {
-          const link: StoredLink = { revision: loaded.revision + 1n + BigInt(i), position: result.positions[i]!, hash: result.hashes[i]! };
-          stored.set(event.id, link);
-        });
-        this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision, stored });
-        return plan.outcomes.map((outcome) => (typeof outcome === 'number' ? accepted(stored.get(plan.toAppend[outcome]!.id)!) : outcome));
+        return this.settle(caseId, loaded, plan, result);
       } catch (err) {
         this.cases.forget(caseId);
         if (err instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
@@ -62,8 +90,18 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     }
   }
 
+  /** Once appended: the case as it now stands goes to the cache, each submission gets its outcome. */
+  private settle(caseId: string, loaded: LoadedCase, plan: Plan, result: AppendResult): Outcome[] {
+    const stored = new Map(loaded.stored);
+    plan.toAppend.forEach((event, i) => {
+      stored.set(event.id, { revision: loaded.revision + 1n + BigInt(i), position: result.positions[i]!, hash: result.hashes[i]! });
+    });
+    this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision, stored });
+    return plan.outcomes.map((outcome) => (typeof outcome === 'number' ? accepted(stored.get(plan.toAppend[outcome]!.id)!) : outcome));
+  }
+
   /** Decides every submission on the case as the previous ones leave it. */
-  private decideAll(loaded: LoadedCase, submissions: readonly Submission[], reusedIds: ReadonlySet<string>) {
+  private decideAll(loaded: LoadedCase, submissions: readonly Submission[], reusedIds: ReadonlySet<string>): Plan {
     let state: CaseFile = loaded.state;
     let revision = loaded.revision;
     const toAppend: EventToAppend[] = [];
@@ -110,6 +148,13 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     }
     return { state, toAppend, outcomes };
   }
+}
+
+interface Plan {
+  state: CaseFile;
+  toAppend: EventToAppend[];
+  /** An index into toAppend for an event to be appended; the outcome otherwise. */
+  outcomes: Array<Outcome | number>;
 }
 
 function accepted(link: StoredLink): Outcome {

@@ -36,6 +36,7 @@ import { EventStoreError, StoreUnavailable, StreamNotFound, WrongExpectedRevisio
 import type {
   AllFilter,
   AllSubscription,
+  AppendOutcome,
   AppendResult,
   EventStore,
   EventToAppend,
@@ -43,6 +44,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   StreamHeadRecord,
   SubscribeToAllOptions,
 } from '../event-store.port';
@@ -197,6 +199,20 @@ export class EsdbEventStore implements EventStore {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /** EventStoreDB appends to one stream at a time: one after the other, each answered on its own. */
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
+    const outcomes: AppendOutcome[] = [];
+    for (const { streamId, events, expectedRevision } of appends) {
+      try {
+        outcomes.push({ ok: true, result: await this.appendToStream(streamId, events, expectedRevision) });
+      } catch (err) {
+        if (!(err instanceof EventStoreError) || err instanceof StoreUnavailable) throw err;
+        outcomes.push({ ok: false, error: err });
+      }
+    }
+    return outcomes;
   }
 
   async streamExists(streamId: string): Promise<boolean> {

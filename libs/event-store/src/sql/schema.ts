@@ -125,7 +125,47 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE es_streams s SET revision = v_revision + v_n, last_hash = v_prev, updated_at = now() WHERE s.stream_id = p_stream;
   END
   $$`,
+  // Several appends in one statement and one commit (the ledger's batches). Every head is
+  // locked first, in stream id order (missing ones created), before any append takes the
+  // append lock: whoever holds the append lock never waits for a head, so no deadlock
+  // forms with single appends or with another batch. Heads created here for appends that did
+  // not happen (a conflict, a replay) are removed again.
+  `CREATE OR REPLACE FUNCTION es_append_many(p_streams text[], p_expected text[], p_counts int[], p_ids text[], p_types text[], p_data text[], p_metadata text[])
+  RETURNS TABLE (idx int, outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    -- Local copies are expanded once; slicing the parameters would copy them whole each time.
+    v_ids text[] := p_ids;
+    v_types text[] := p_types;
+    v_data text[] := p_data;
+    v_metadata text[] := p_metadata;
+    v_stream text;
+    v_offset int := 1;
+    v_count int;
+  BEGIN
+    FOR v_stream IN SELECT DISTINCT u.s COLLATE "C" AS s FROM unnest(p_streams) AS u(s) ORDER BY 1 LOOP
+      PERFORM 1 FROM es_streams s WHERE s.stream_id = v_stream FOR UPDATE;
+      IF NOT FOUND THEN
+        INSERT INTO es_streams AS s (stream_id, revision, last_hash) VALUES (v_stream, -1, repeat('0', 64)) ON CONFLICT ON CONSTRAINT es_streams_pkey DO NOTHING;
+        IF NOT FOUND THEN
+          PERFORM 1 FROM es_streams s WHERE s.stream_id = v_stream FOR UPDATE;
+        END IF;
+      END IF;
+    END LOOP;
+    FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+      v_count := p_counts[i];
+      RETURN QUERY SELECT i, a.* FROM es_append(p_streams[i], p_expected[i], v_ids[v_offset : v_offset + v_count - 1], v_types[v_offset : v_offset + v_count - 1],
+        v_data[v_offset : v_offset + v_count - 1], v_metadata[v_offset : v_offset + v_count - 1]) AS a;
+      v_offset := v_offset + v_count;
+    END LOOP;
+    DELETE FROM es_streams s WHERE s.stream_id = ANY (p_streams) AND s.revision = -1;
+  END
+  $$`,
 ];
+
+/** Several appends, one statement: see es_append_many. */
+export const APPEND_MANY_FUNCTION = `SELECT idx, outcome, revision::text AS revision, "position"::text AS position, hash, id, stream_id, type, prev_hash
+  FROM es_append_many($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`;
 
 /** One append, one statement: see es_append. */
 export const APPEND_FUNCTION = `SELECT outcome, revision::text AS revision, "position"::text AS position, hash, id, stream_id, type, prev_hash

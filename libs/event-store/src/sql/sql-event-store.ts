@@ -10,6 +10,7 @@ import {
 import { EventStoreError, StoreUnavailable, StreamNotFound, WrongExpectedRevision } from '../event-store.errors';
 import type {
   AllSubscription,
+  AppendOutcome,
   AppendResult,
   EventStore,
   EventToAppend,
@@ -17,12 +18,14 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   StreamHeadRecord,
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { PollingSubscription } from './polling-subscription';
 import {
   APPEND_FUNCTION,
+  APPEND_MANY_FUNCTION,
   APPENDED_CHANNEL,
   MIGRATIONS,
   NOTIFY,
@@ -106,6 +109,46 @@ export class SqlEventStore implements EventStore {
     }
   }
 
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
+    this.assertOpen();
+    const streams = new Set<string>();
+    for (const { streamId, events } of appends) {
+      assertAppendable(streamId, events);
+      if (events.length === 0) throw new TypeError(`stream ${streamId}: appendMany takes appends of at least one event`);
+      if (streams.has(streamId)) throw new TypeError(`stream ${streamId} appears twice in one appendMany: give it one append`);
+      streams.add(streamId);
+    }
+    if (appends.length === 0) return [];
+    const prepared = appends.map((a) => prepareBatch(a.events));
+    const flat = prepared.flat();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.db.query<AppendRow & { idx: number }>(APPEND_MANY_FUNCTION, [
+          appends.map((a) => a.streamId),
+          appends.map((a) => (typeof a.expectedRevision === 'bigint' ? String(a.expectedRevision) : a.expectedRevision)),
+          prepared.map((p) => p.length),
+          flat.map((e) => e.id),
+          flat.map((e) => e.type),
+          flat.map((e) => e.dataJson),
+          flat.map((e) => e.metadataJson),
+        ]);
+        const outcomes = appends.map((a, i): AppendOutcome => {
+          try {
+            return { ok: true, result: outcomeOf(a.streamId, prepared[i]!, a.expectedRevision, rows.filter((r) => Number(r.idx) === i + 1)) };
+          } catch (err) {
+            if (err instanceof EventStoreError) return { ok: false, error: err };
+            throw err;
+          }
+        });
+        if (outcomes.some((o) => o.ok && !o.result.duplicate)) this.committed();
+        return outcomes;
+      } catch (err) {
+        if (attempt < APPEND_ATTEMPTS && err instanceof DatabaseError && (err.vendorCode === '23505' || err.vendorCode === '40P01')) continue;
+        throw toStoreError(err);
+      }
+    }
+  }
+
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const backwards = options.direction === 'backwards';
@@ -180,25 +223,15 @@ export class SqlEventStore implements EventStore {
 
   /** One append, one statement (es_append): written, found already (a replay), or a conflict. */
   private async appendOnce(streamId: string, events: PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const { rows } = await this.db.query<{ outcome: 'appended' | 'found' | 'conflict'; revision: string; position: string; hash: string; id: string; stream_id: string; type: string; prev_hash: string }>(
-      APPEND_FUNCTION,
-      [streamId, typeof expected === 'bigint' ? String(expected) : expected, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.dataJson), events.map((e) => e.metadataJson)],
-    );
-    const outcome = rows[0]?.outcome;
-    if (outcome === 'conflict') {
-      const actual = BigInt(rows[0]!.revision);
-      throw new WrongExpectedRevision(streamId, expected, actual < 0n ? 'no_stream' : actual);
-    }
-    if (outcome === 'found') {
-      const stored = new Map<string, StoredLink>(rows.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]));
-      return replayedAppend(streamId, events, stored);
-    }
-    return {
-      nextExpectedRevision: BigInt(rows.at(-1)!.revision),
-      positions: rows.map((r) => BigInt(r.position)),
-      hashes: rows.map((r) => r.hash),
-      duplicate: false,
-    };
+    const { rows } = await this.db.query<AppendRow>(APPEND_FUNCTION, [
+      streamId,
+      typeof expected === 'bigint' ? String(expected) : expected,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.dataJson),
+      events.map((e) => e.metadataJson),
+    ]);
+    return outcomeOf(streamId, events, expected, rows);
   }
 
   /** An empty append writes nothing but still answers whether the expectation holds. */
@@ -244,6 +277,31 @@ export class SqlEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreUnavailable('the event store is closed');
   }
+}
+
+interface AppendRow {
+  outcome: 'appended' | 'found' | 'conflict';
+  revision: string;
+  position: string;
+  hash: string;
+  id: string;
+  stream_id: string;
+  type: string;
+  prev_hash: string;
+}
+
+/** What es_append answered for one stream, as our result or our error. */
+function outcomeOf(streamId: string, events: PreparedEvent[], expected: ExpectedRevision, rows: AppendRow[]): AppendResult {
+  const outcome = rows[0]?.outcome;
+  if (outcome === 'conflict') {
+    const actual = BigInt(rows[0]!.revision);
+    throw new WrongExpectedRevision(streamId, expected, actual < 0n ? 'no_stream' : actual);
+  }
+  if (outcome === 'found') {
+    const stored = new Map<string, StoredLink>(rows.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]));
+    return replayedAppend(streamId, events, stored);
+  }
+  return { nextExpectedRevision: BigInt(rows.at(-1)!.revision), positions: rows.map((r) => BigInt(r.position)), hashes: rows.map((r) => r.hash), duplicate: false };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
