@@ -183,6 +183,21 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       }
     }, timeoutMs);
 
+    it('locates stored events by id, and says nothing of ids it does not hold', async () => {
+      const stream = newStream();
+      const stored = [event('CaseOpened'), event('Noted')];
+      const result = await store.appendToStream(stream, stored, 'no_stream');
+      const found = await store.locate([stored[1]!.id, 'never-stored', stored[0]!.id]);
+
+      if (!uniqueIdsAcrossStreams) return; // no index of ids: nothing to locate
+      expect(found).toEqual(
+        new Map([
+          [stored[0]!.id, { streamId: stream, revision: 0n, position: result.positions[0], hash: result.hashes[0] }],
+          [stored[1]!.id, { streamId: stream, revision: 1n, position: result.positions[1], hash: result.hashes[1] }],
+        ]),
+      );
+    }, timeoutMs);
+
     it('refuses an append whose expected revision does not hold, saying what it expected and found', async () => {
       const id = newStream();
       const conflict = (expected: ExpectedRevision, actual: bigint | 'no_stream') => ({

@@ -28,6 +28,13 @@ export interface RecordedEvent {
   recordedAt: Date;
 }
 
+export interface EventLocation {
+  streamId: string;
+  revision: bigint;
+  position: bigint;
+  hash: string;
+}
+
 export interface StreamHeadRecord {
   revision: bigint;
   hash: string;
@@ -104,6 +111,12 @@ export interface EventStore {
    * id refuses that append only. For a writer with many streams to move at once.
    */
   appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]>;
+  /**
+   * Where these event ids are stored, for those that are: how a writer recognises a
+   * redelivered event without holding every id it ever wrote. (EventStoreDB keeps no index
+   * of ids across streams: its adapter answers with nothing, and appends catch replays.)
+   */
+  locate(ids: readonly string[]): Promise<Map<string, EventLocation>>;
   /** Rejects with StreamNotFound when the stream has no event. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of all streams in global position order; page with `fromPosition` = last position read. */

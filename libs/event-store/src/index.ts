@@ -5,6 +5,7 @@ export type {
   AllSubscription,
   AppendOutcome,
   AppendResult,
+  EventLocation,
   EventStore,
   EventToAppend,
   ExpectedRevision,

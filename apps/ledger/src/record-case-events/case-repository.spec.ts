@@ -2,26 +2,22 @@ import { PgliteDatabase } from '@passerelle/database';
 import { SqlEventStore } from '@passerelle/event-store';
 import { CaseRepository, type LoadedCase } from './case-repository';
 
-const loaded = (ids: number): LoadedCase => ({
-  state: { status: 'unopened' },
-  revision: BigInt(ids - 1),
-  stored: new Map(Array.from({ length: ids }, (_, i) => [`org/evt-${i}`, { revision: BigInt(i), position: BigInt(i + 1), hash: 'h' }])),
-});
+const at = (revision: bigint): LoadedCase => ({ state: { status: 'unopened' }, revision });
 
 describe('CaseRepository cache', () => {
-  it('holds at most its capacity in event ids, dropping the least recently used cases first', async () => {
+  it('holds at most its capacity in cases, dropping the least recently used first', async () => {
     const store = await SqlEventStore.open(await PgliteDatabase.open(), { ownsDatabase: true });
-    const cases = new CaseRepository(store, 100);
-    cases.remember('a', loaded(40));
-    cases.remember('b', loaded(40));
+    const cases = new CaseRepository(store, 2);
+    cases.remember('a', at(3n));
+    cases.remember('b', at(4n));
     await cases.load('a'); // a is now the most recently used
-    cases.remember('c', loaded(40)); // 120 ids: b goes
+    cases.remember('c', at(5n)); // b goes
 
-    expect((await cases.load('a')).stored.size).toBe(40);
-    expect((await cases.load('c')).stored.size).toBe(40);
+    expect((await cases.load('a')).revision).toBe(3n);
+    expect((await cases.load('c')).revision).toBe(5n);
     expect((await cases.load('b')).revision).toBe(-1n); // read again from the store, where it is empty
-    cases.remember('huge', loaded(150));
-    expect((await cases.load('huge')).revision).toBe(-1n); // larger than the whole cache: never held
+    cases.forget('c');
+    expect((await cases.load('c')).revision).toBe(-1n);
     await store.close();
   });
 });

@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
-import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type AppendResult, type EventStore, type EventToAppend } from '@passerelle/event-store';
+import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
 import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
-import { CaseRepository, type LoadedCase, type StoredLink } from './case-repository';
+import { CaseRepository, type LoadedCase } from './case-repository';
 import { RecordCaseEvents, type Outcome, type Submission } from './record-case-events.command';
 
 /** Attempts when another writer moved the case between our read and our append. */
@@ -23,10 +23,12 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
    * then recorded on its own, with retries.
    */
   async execute({ cases }: RecordCaseEvents): Promise<Outcome[][]> {
+    // Redeliveries first: the store says which of these events it holds already, and where.
+    const stored = await this.store.locate(cases.flatMap((c) => c.submissions.map(idOf)));
     const planned = await Promise.all(
       cases.map(async ({ caseId, submissions }) => {
         const loaded = await this.cases.load(caseId);
-        return { caseId, submissions, loaded, plan: this.decideAll(loaded, submissions, new Set()) };
+        return { caseId, submissions, loaded, plan: this.decideAll(loaded, stored, submissions, new Set()) };
       }),
     );
     const appending = planned.filter((p) => p.plan.toAppend.length > 0);
@@ -58,8 +60,8 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   private async recordOne(caseId: string, submissions: readonly Submission[]): Promise<Outcome[]> {
     const reusedIds = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.cases.load(caseId);
-      const plan = this.decideAll(loaded, submissions, reusedIds);
+      const [loaded, stored] = await Promise.all([this.cases.load(caseId), this.store.locate(submissions.map(idOf))]);
+      const plan = this.decideAll(loaded, stored, submissions, reusedIds);
       if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
         const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision);
@@ -92,16 +94,14 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
 
   /** Once appended: the case as it now stands goes to the cache, each submission gets its outcome. */
   private settle(caseId: string, loaded: LoadedCase, plan: Plan, result: AppendResult): Outcome[] {
-    const stored = new Map(loaded.stored);
-    plan.toAppend.forEach((event, i) => {
-      stored.set(event.id, { revision: loaded.revision + 1n + BigInt(i), position: result.positions[i]!, hash: result.hashes[i]! });
-    });
-    this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision, stored });
-    return plan.outcomes.map((outcome) => (typeof outcome === 'number' ? accepted(stored.get(plan.toAppend[outcome]!.id)!) : outcome));
+    this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision });
+    return plan.outcomes.map((outcome) =>
+      typeof outcome === 'number' ? accepted({ revision: loaded.revision + 1n + BigInt(outcome), position: result.positions[outcome]!, hash: result.hashes[outcome]! }) : outcome,
+    );
   }
 
   /** Decides every submission on the case as the previous ones leave it. */
-  private decideAll(loaded: LoadedCase, submissions: readonly Submission[], reusedIds: ReadonlySet<string>): Plan {
+  private decideAll(loaded: LoadedCase, stored: ReadonlyMap<string, EventLocation>, submissions: readonly Submission[], reusedIds: ReadonlySet<string>): Plan {
     let state: CaseFile = loaded.state;
     let revision = loaded.revision;
     const toAppend: EventToAppend[] = [];
@@ -109,11 +109,14 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     const outcomes: Array<Outcome | number> = [];
     const inThisBatch = new Map<string, number>();
     for (const submission of submissions) {
-      const id = storedEventId(submission.publisher, submission.envelope.id);
-      const stored = loaded.stored.get(id);
+      const id = idOf(submission);
+      const location = stored.get(id);
       const earlier = inThisBatch.get(id);
-      if (stored) {
-        outcomes.push(accepted(stored));
+      if (location && location.streamId === caseStreamId(submission.envelope.caseid)) {
+        // The publisher's id names the event: the same id again on the same case is a redelivery.
+        outcomes.push(accepted(location));
+      } else if (location) {
+        outcomes.push({ status: 'rejected', code: 'EVENT.ID_REUSED', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for an event of another case`, pointer: '/id' });
       } else if (earlier !== undefined) {
         outcomes.push(earlier); // the same event twice in one batch: one write, the same receipt
       } else if (reusedIds.has(id)) {
@@ -157,6 +160,8 @@ interface Plan {
   outcomes: Array<Outcome | number>;
 }
 
-function accepted(link: StoredLink): Outcome {
+const idOf = (submission: Submission): string => storedEventId(submission.publisher, submission.envelope.id);
+
+function accepted(link: { revision: bigint; position: bigint; hash: string }): Outcome {
   return { status: 'accepted', revision: link.revision, position: link.position, hash: link.hash };
 }

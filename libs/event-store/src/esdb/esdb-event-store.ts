@@ -38,6 +38,7 @@ import type {
   AllSubscription,
   AppendOutcome,
   AppendResult,
+  EventLocation,
   EventStore,
   EventToAppend,
   ExpectedRevision,
@@ -213,6 +214,12 @@ export class EsdbEventStore implements EventStore {
       }
     }
     return outcomes;
+  }
+
+  /** EventStoreDB has no index of ids across streams: nothing is located here; appends recognise replays in the stream's tail. */
+  async locate(): Promise<Map<string, EventLocation>> {
+    this.assertOpen();
+    return new Map();
   }
 
   async streamExists(streamId: string): Promise<boolean> {

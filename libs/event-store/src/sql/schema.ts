@@ -179,6 +179,8 @@ const EVENT_COLUMNS = `e.stream_id, e.id, e.type, e.data, e.metadata, e.revision
 
 
 
+export const LOCATE = `SELECT id, stream_id, revision::text AS revision, position::text AS position, hash FROM es_events WHERE id = ANY ($1::text[])`;
+
 export const STREAM_REVISION = `SELECT revision::text AS revision FROM es_streams WHERE stream_id = $1`;
 
 export const STREAM_HEAD = `SELECT revision::text AS revision, last_hash FROM es_streams WHERE stream_id = $1 AND revision >= 0`;

@@ -12,6 +12,7 @@ import type {
   AllSubscription,
   AppendOutcome,
   AppendResult,
+  EventLocation,
   EventStore,
   EventToAppend,
   ExpectedRevision,
@@ -34,6 +35,7 @@ import {
   readAllSql,
   HEADS,
   LAST_POSITION,
+  LOCATE,
   STREAM_HEAD,
   STREAM_REVISION,
   type EventRow,
@@ -147,6 +149,13 @@ export class SqlEventStore implements EventStore {
         throw toStoreError(err);
       }
     }
+  }
+
+  async locate(ids: readonly string[]): Promise<Map<string, EventLocation>> {
+    this.assertOpen();
+    if (ids.length === 0) return new Map();
+    const rows = await this.rows<{ id: string; stream_id: string; revision: string; position: string; hash: string }>(LOCATE, [ids]);
+    return new Map(rows.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), hash: r.hash }]));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
