@@ -32,7 +32,8 @@ interface Org {
  * latency at a fixed 1k events/s, the processes' memory — against a raw kafkajs pipe copying
  * the same messages to the same topics, in the same run.
  */
-export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
+/** Ledger and relay as processes on the real broker, three organizations with 300 shared cases. */
+async function stack(infra: Infrastructure) {
   const brokers = await infra.kafkaBrokers();
   const url = await infra.database();
   const db = await PostgresDatabase.open({ url });
@@ -45,32 +46,34 @@ export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
   const bus = new KafkaBus({ brokers, clientId: 'bench-e2e' });
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const env = { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: url, PASSERELLE_GROUP_PREFIX: prefix, LOG_LEVEL: 'info', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
-  const figures: Figure[] = [];
-
   const counter = new DeliveryCounter();
   await bus.ensureTopics(orgs.flatMap(({ org }) => [inboundTopic(org.id), outboundTopic(org.id)]));
   await bus.subscribe({ groupId: `${prefix}-count`, topics: orgs.map(({ org }) => outboundTopic(org.id)), fromBeginning: false, handleBatch: async (messages) => counter.seen(messages.map((m) => m.value)) });
-
   const ledger = await start('ledger', env);
   const relay = await start('relay', env);
-  try {
-    // Each organization opens its cases, invites the next one and shares case and service with it.
-    process.stderr.write('bench: e2e: opening and sharing 300 cases…\n');
-    const setup: Array<Promise<void>> = [];
-    for (const [i, owner] of orgs.entries()) {
-      const guest = orgs[(i + 1) % orgs.length]!.org.id;
-      const messages: OutgoingMessage[] = [];
-      for (const caseId of owner.cases) {
-        messages.push(await message(owner, caseId, 'CaseOpened', { owner: owner.org.id, citizen: 'cit-1', title: 'Bench', openedAt: new Date().toISOString() }));
-        messages.push(await message(owner, caseId, 'ParticipantInvited', { organization: guest, role: 'contributor', invitedBy: owner.org.id, reason: 'bench' }));
-        messages.push(await message(owner, caseId, 'AccessGranted', { organization: guest, categories: ['case', 'service'], purpose: 'bench', grantedBy: owner.org.id }));
-      }
-      setup.push(bus.publish(inboundTopic(owner.org.id), messages));
+  // Each organization opens its cases, invites the next one and shares case and service with it.
+  process.stderr.write('bench: e2e: opening and sharing 300 cases…\n');
+  const setup: Array<Promise<void>> = [];
+  for (const [i, owner] of orgs.entries()) {
+    const guest = orgs[(i + 1) % orgs.length]!.org.id;
+    const messages: OutgoingMessage[] = [];
+    for (const caseId of owner.cases) {
+      messages.push(await message(owner, caseId, 'CaseOpened', { owner: owner.org.id, citizen: 'cit-1', title: 'Bench', openedAt: new Date().toISOString() }));
+      messages.push(await message(owner, caseId, 'ParticipantInvited', { organization: guest, role: 'contributor', invitedBy: owner.org.id, reason: 'bench' }));
+      messages.push(await message(owner, caseId, 'AccessGranted', { organization: guest, categories: ['case', 'service'], purpose: 'bench', grantedBy: owner.org.id }));
     }
-    await Promise.all(setup);
-    // CaseOpened reaches the owner; the invitation and the grant reach both.
-    await counter.waitFor(orgs.length * CASES_PER_ORG * 5, 120_000);
+    setup.push(bus.publish(inboundTopic(owner.org.id), messages));
+  }
+  await Promise.all(setup);
+  // CaseOpened reaches the owner; the invitation and the grant reach both.
+  await counter.waitFor(orgs.length * CASES_PER_ORG * 5, 120_000);
+  return { brokers, bus, prefix, orgs, counter, ledger, relay };
+}
 
+export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
+  const { brokers, bus, prefix, orgs, counter, ledger, relay } = await stack(infra);
+  const figures: Figure[] = [];
+  try {
     const ours = await sustained(bus, orgs, counter, [ledger.child, relay.child]);
     const oursLatency = await latency(bus, orgs, counter);
     await stop(ledger);
@@ -114,7 +117,7 @@ export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
         value: ours.rssGrowthPercent,
         rounds: [ours.rssGrowthPercent],
         goal: { value: 10, lowerIsBetter: true },
-        note: `ledger + relay RSS ${ours.rssStartMb.toFixed(0)} MB → ${ours.rssEndMb.toFixed(0)} MB over the sustained run`,
+        note: `ledger + relay RSS ${ours.rssStartMb.toFixed(0)} MB after the warm-up → ${ours.rssEndMb.toFixed(0)} MB at the end of the full-speed run (see the soak for a steady rate)`,
       });
     } finally {
       pipe.kill('SIGTERM');
@@ -126,10 +129,71 @@ export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
   return figures;
 }
 
+/**
+ * The soak: a steady 1,000 events/s for 10 minutes (PASSERELLE_SOAK_SECONDS) through the same
+ * stack. The ledger's and the relay's memory, and the backlog (produced but not delivered),
+ * sampled every 10 s: memory must level off and the backlog must not grow. Not part of the
+ * default run (it alone takes the suite's 10 minutes): npm run bench -- soak.
+ */
+export async function soakBenchmark(infra: Infrastructure): Promise<Figure[]> {
+  const seconds = Number(process.env.PASSERELLE_SOAK_SECONDS ?? 600);
+  const { bus, orgs, counter, ledger, relay } = await stack(infra);
+  try {
+    process.stderr.write(`bench: soak: ${seconds} s at ${LATENCY_RATE} events/s…\n`);
+    const base = counter.delivered;
+    let produced = 0;
+    const samples: Array<{ at: number; rssMb: number; backlog: number }> = [];
+    const started = Date.now();
+    const sampler = setInterval(() => {
+      samples.push({ at: (Date.now() - started) / 1000, rssMb: (rss(ledger.child) + rss(relay.child)) / 1024, backlog: produced - (counter.delivered - base) / 2 });
+      const last = samples.at(-1)!;
+      process.stderr.write(`bench: soak: ${last.at.toFixed(0)} s, RSS ${last.rssMb.toFixed(0)} MB, backlog ${last.backlog.toFixed(0)}\n`);
+    }, 10_000);
+    const perTick = LATENCY_RATE / 100;
+    for (let tick = 0, n = 0; Date.now() - started < seconds * 1000; tick++) {
+      const owner = orgs[tick % orgs.length]!;
+      const batch: OutgoingMessage[] = [];
+      for (let i = 0; i < perTick; i++) batch.push(await serviceMessage(owner, n++));
+      await bus.publish(inboundTopic(owner.org.id), batch);
+      produced += perTick;
+      const wait = started + (tick + 1) * 10 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    clearInterval(sampler);
+    // After the first minute (start-up, JIT, caches filling), memory should level off.
+    const settled = samples.filter((s) => s.at >= 60);
+    const from = settled[0] ?? samples[0]!;
+    const to = samples.at(-1)!;
+    const early = median(settled.slice(0, 6).map((s) => s.backlog));
+    const late = median(samples.slice(-6).map((s) => s.backlog));
+    return [
+      {
+        benchmark: `soak RSS growth, ${seconds} s at ${LATENCY_RATE}/s`,
+        unit: '%',
+        value: ((to.rssMb - from.rssMb) / from.rssMb) * 100,
+        rounds: samples.map((s) => s.rssMb),
+        goal: { value: 10, lowerIsBetter: true },
+        note: `ledger + relay RSS ${from.rssMb.toFixed(0)} MB at ${from.at.toFixed(0)} s → ${to.rssMb.toFixed(0)} MB at ${to.at.toFixed(0)} s (samples every 10 s in latest.json)`,
+      },
+      {
+        benchmark: 'soak backlog, last minute',
+        unit: 'events',
+        value: late,
+        rounds: samples.map((s) => s.backlog),
+        baseline: { name: 'backlog after the first minute', value: early, rounds: [early] },
+        note: 'produced but not yet delivered to every outbound topic; a backlog that does not grow means the hub keeps up',
+      },
+    ];
+  } finally {
+    await Promise.allSettled([stop(ledger), stop(relay)]);
+    await bus.close();
+  }
+}
+
 /** Produces as fast as the pipeline drains, for SUSTAINED_S; delivered events per second. */
 async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, processes: ChildProcess[]) {
   process.stderr.write(`bench: e2e: ${WARMUP_S + SUSTAINED_S} s at full speed…\n`);
-  const rssStart = processes.reduce((sum, p) => sum + rss(p), 0);
+  let rssStart = 0;
   const perSecond: number[] = [];
   const base = counter.delivered;
   let produced = 0;
@@ -154,7 +218,11 @@ async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, p
   while (Date.now() - started < (WARMUP_S + SUSTAINED_S) * 1000) {
     await new Promise((r) => setTimeout(r, 1_000));
     const now = Date.now();
-    if (now - started > WARMUP_S * 1000) perSecond.push(((counter.delivered - lastCount) / 2) * (1000 / (now - lastTick)));
+    if (now - started > WARMUP_S * 1000) {
+      // Memory from the end of the warm-up on: start-up and the first caches are not growth.
+      if (perSecond.length === 0) rssStart = processes.reduce((sum, p) => sum + rss(p), 0);
+      perSecond.push(((counter.delivered - lastCount) / 2) * (1000 / (now - lastTick)));
+    }
     lastCount = counter.delivered;
     lastTick = now;
   }

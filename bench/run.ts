@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
-import { e2eBenchmark } from './e2e.bench';
+import { e2eBenchmark, soakBenchmark } from './e2e.bench';
 import { Infrastructure } from './infrastructure';
 import { machine, spread, type Figure } from './measure';
 import { replayBenchmark } from './replay.bench';
@@ -19,7 +19,10 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   append: appendBenchmark,
   replay: replayBenchmark,
   e2e: e2eBenchmark,
+  soak: soakBenchmark,
 };
+/** Run only when named: the soak alone takes ten minutes. */
+const ON_REQUEST = new Set(['soak']);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   let host: Record<string, string>;
   try {
     for (const [name, run] of Object.entries(BENCHMARKS)) {
-      if (wanted.length > 0 && !wanted.includes(name)) continue;
+      if (wanted.length > 0 ? !wanted.includes(name) : ON_REQUEST.has(name)) continue;
       process.stderr.write(`bench: ${name}…\n`);
       figures.push(...(await run(infra)));
     }
