@@ -114,3 +114,49 @@ describe('a demo session with the CLI against the embedded hub: publish, read, a
     expect(await passerelle('audit', 'verify', '--bundle', bundle)).toMatchObject({ code: 1, stdout: expect.stringMatching(/^✗ case case-2026-000123 .*: modified at case-case-2026-000123, revision 0/) });
   }, 90_000);
 });
+
+describe('an operator session with the CLI: a ministry joins, rotates its key, and a key is revoked', () => {
+  let hub: TargetProcess;
+  let url: string;
+  let dir: string;
+  const keys = () => join(dir, 'keys');
+  const operator = (...args: string[]) => passerelle(...args, '--hub', url, '--key-dir', keys(), '--as', 'hub');
+  const readAs = (org: string, keyDir: string) => passerelle('case', 'case-none', '--hub', url, '--key-dir', keyDir, '--as', org);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'passerelle-operator-'));
+    hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data'), PASSERELLE_KEYS_DIR: keys() });
+    url = await listeningUrl(hub);
+  }, 90_000);
+  afterAll(async () => {
+    await terminate(hub);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('admits qc.test with its JWKS, lets its tokens in, refuses them once its key is rotated out, then revoked', async () => {
+    const first = join(dir, 'first');
+    const second = join(dir, 'second');
+    expect(await passerelle('org', 'init', 'qc.test', '--key-dir', first)).toMatchObject({ code: 0, stdout: expect.stringContaining('qc.test.jwks.json') });
+    expect(await passerelle('org', 'init', 'qc.test', '--key-dir', second)).toMatchObject({ code: 0 });
+
+    const added = await operator('org', 'add', 'qc.test', '--name', 'Test ministry', '--jwks', join(first, 'qc.test.jwks.json'), '--issuer', 'urn:passerelle:issuer:qc.test', '--roles', 'publisher,subscriber');
+    expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^admitted qc\.test with key qc\.test-/) });
+    expect((await operator('org', 'list')).stdout).toMatch(/^qc\.test\s+Test ministry\s+publisher,subscriber\s+qc\.test-\S+ \(valid\)/m);
+    // Authenticated: the case does not exist for it (1), rather than a refused token (2).
+    expect(await readAs('qc.test', first)).toMatchObject({ code: 1, stdout: expect.stringContaining('no case case-none for qc.test') });
+    expect(await operator('org', 'add', 'qc.test', '--name', 'Again', '--jwks', join(first, 'qc.test.jwks.json'), '--issuer', 'urn:passerelle:issuer:qc.other', '--roles', 'publisher')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('FEDERATION.ALREADY_MEMBER'),
+    });
+
+    const rotated = await operator('org', 'keys', 'rotate', 'qc.test', '--jwks', join(second, 'qc.test.jwks.json'));
+    expect(rotated).toMatchObject({ code: 0, stdout: expect.stringMatching(/^added qc\.test-\S+; retired qc\.test-\S+ as of /) });
+    expect(await readAs('qc.test', first)).toMatchObject({ code: 2, stderr: expect.stringContaining('TOKEN.KEY_RETIRED') });
+    expect(await readAs('qc.test', second)).toMatchObject({ code: 1 });
+
+    const kid = /^added (\S+);/.exec(rotated.stdout)![1]!;
+    expect(await operator('org', 'keys', 'revoke', 'qc.test', kid, '--reason', 'compromised')).toMatchObject({ code: 0, stdout: expect.stringContaining(`revoked ${kid} as of`) });
+    expect(await readAs('qc.test', second)).toMatchObject({ code: 2, stderr: expect.stringContaining('TOKEN.KEY_REVOKED') });
+    expect(await passerelle('org', 'list', '--hub', url, '--key-dir', second, '--as', 'qc.test')).toMatchObject({ code: 2 });
+  }, 60_000);
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { devIssuer, generateOrganizationKey, mintToken, ROLES, signEvent, writeKeyFiles, type Role, type SigningAlgorithm } from '@passerelle/identity';
 import { CommandError, type Output } from '../cli-output';
@@ -9,7 +10,8 @@ const ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS2
 export async function orgInitCommand(id: string, options: { alg?: string; keyDir?: string }, output: Output): Promise<number> {
   const alg = (options.alg ?? 'ES256') as SigningAlgorithm;
   if (!ALGORITHMS.includes(alg)) throw new CommandError(`--alg ${options.alg} is not allowed: use one of ${ALGORITHMS.join(', ')}`);
-  const key = await generateOrganizationKey(alg, `${id}-${new Date().toISOString().slice(0, 10)}`);
+  // Dated and unique: a rotation on the same day must not reuse the key id.
+  const key = await generateOrganizationKey(alg, `${id}-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`);
   const dir = keyDir(options.keyDir);
   const { privatePath, jwksPath } = await writeKeyFiles(dir, { organization: id, kid: key.kid, alg, issuer: devIssuer(id), privateJwk: key.privateJwk }, key.publicJwk);
   output.out(`private key  ${privatePath}  (keep it secret; mode 600)`);
