@@ -104,6 +104,11 @@ describe('a demo session with the CLI against the embedded hub: publish, read, a
     const bundle = join(dir, 'case.audit.json');
     expect(await as('audit', 'export', '--case', 'case-2026-000123', '--as', 'hub', '--out', bundle)).toMatchObject({ code: 0 });
     await terminate(hub);
+    // The whole store, straight from the stopped hub's data folder (verification threads, as built).
+    expect(await passerelle('audit', 'verify', '--all', '--data', join(dir, 'data'))).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^✓ the whole store: \d+ events in \d+ stream\(s\) verified \(chain, signatures, schemas, head\)/),
+    });
     // Offline: no hub, no database, another folder.
     const offline = await exec(process.execPath, [join(ROOT, 'bin/passerelle.js'), 'audit', 'verify', '--bundle', bundle], { cwd: tmpdir(), env: { PATH: process.env.PATH } });
     expect(offline.stdout).toMatch(/^✓ case case-2026-000123 \(bundle of .*, offline\): 1 events in 1 stream\(s\) verified \(chain, signatures, schemas, head\)/);

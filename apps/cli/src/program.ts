@@ -125,14 +125,6 @@ export async function run(argv: string[], output: Output = processOutput): Promi
       code = await signCommand(file, options, output);
     });
 
-  const withHub = (command: Command) =>
-    command
-      .option('--hub <url>', 'the hub’s address (or PASSERELLE_HUB)', process.env.PASSERELLE_HUB ?? 'http://127.0.0.1:3000')
-      .option('--token <jwt>', 'an access token (or PASSERELLE_TOKEN)')
-      .option('--as <org>', 'mint the token from this organization’s local key')
-      .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
-      .option('--json', 'machine-readable output');
-
   hubOptions(
     program
       .command('publish')
@@ -154,7 +146,7 @@ export async function run(argv: string[], output: Output = processOutput): Promi
   });
 
   const audit = program.command('audit').description('replay and verify histories (auditor)');
-  withHub(
+  hubOptions(
     audit
       .command('verify')
       .description('verify a case (--case, on the hub), a bundle (--bundle, offline), or the whole store (--all, from its database)')

@@ -1,23 +1,12 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
-import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
+import { chainHash, GENESIS_HASH, type RecordedEvent } from '@passerelle/event-store';
 import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
 import { signatureFailure, type FailureKind } from './failure-kinds';
 
 export type { FailureKind } from './failure-kinds';
 
 /** What an auditor checks an event with: the stored record as any store hands it back. */
-export interface VerifiableEvent {
-  streamId: string;
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  revision: bigint;
-  position: bigint;
-  prevHash: string;
-  hash: string;
-}
-
+export type VerifiableEvent = Omit<RecordedEvent, 'recordedAt'>;
 
 export interface Failure {
   kind: FailureKind;

@@ -25,7 +25,6 @@ export class CaseNotFound extends Error {
 export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Auditor.name);
   private validator!: RegisteredValidator;
-  private refresher: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -38,13 +37,15 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), this.config.http.maxBodyBytes);
-    this.refresher = setInterval(() => void this.validator.refresh().catch((err: unknown) => this.logger.warn({ err }, 'could not refresh the schemas')), 10_000);
-    this.refresher.unref();
+    this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), {
+      maxBytes: this.config.http.maxBodyBytes,
+      refreshMs: 10_000,
+      onError: (err) => this.logger.warn({ err }, 'could not refresh the schemas'),
+    });
   }
 
   onApplicationShutdown(): void {
-    if (this.refresher) clearInterval(this.refresher);
+    this.validator?.close();
   }
 
   async history(caseId: string): Promise<RecordedEvent[]> {

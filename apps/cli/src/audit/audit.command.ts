@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
-import { defaultSchemasDir, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
+import { cpus } from 'node:os';
+import { defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
 import { PgliteDatabase, PostgresDatabase, type SqlDatabase } from '@passerelle/database';
 import { SqlEventStore } from '@passerelle/event-store';
 import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
-import { BundleError, verifyBundle, verifyLog, type AuditBundle, type VerificationReport } from '@passerelle/verification';
+import { BundleError, canVerifyInParallel, verifyBundle, verifyLog, verifyLogInParallel, type AuditBundle, type VerificationReport } from '@passerelle/verification';
 import { CommandError, type Output } from '../cli-output';
 import { authenticatedClient, type HubOptions } from '../hub-client';
 
@@ -115,23 +116,27 @@ async function verifyDatabase(options: VerifyOptions): Promise<VerificationRepor
   else throw new CommandError('--all reads the store itself: give --database <postgres url> (or DATABASE_URL), or --data <embedded data folder> of a stopped hub');
   const store = await SqlEventStore.open(db);
   const directory = await FederationLog.open(db, 0);
-  const validator = await RegisteredValidator.open(db, await readSchemaDirectory(defaultSchemasDir()));
+  const repository = await readSchemaDirectory(defaultSchemasDir());
   const bar = process.stderr.isTTY && !options.json ? new SingleBar({ format: 'verifying {bar} {percentage}% | {verified} events | position {value}/{total}', hideCursor: true }) : undefined;
+  let started = false;
+  const onProgress = ({ verified, position, end }: { verified: number; position: bigint; end: bigint }) => {
+    if (!bar) return;
+    if (!started) {
+      bar.start(Number(end), 0, { verified: 0 });
+      started = true;
+    }
+    bar.update(Number(position), { verified });
+  };
   try {
-    let started = false;
-    return await verifyLog(store, {
-      ...range,
-      signatures: new EventSignatureVerifier(directory),
-      validator: validator.validator(),
-      onProgress: ({ verified, position, end }) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(Number(end), 0, { verified: 0 });
-          started = true;
-        }
-        bar.update(Number(position), { verified });
-      },
-    });
+    // Every core checks signatures when the build allows threads; the main one reads and chains.
+    if (canVerifyInParallel()) {
+      const registered = await readRegisteredSchemas(db).catch(() => []);
+      const ids = new Set(registered.map((e) => e.id));
+      const schemas = [...repository.filter((e) => !ids.has(e.id)), ...registered].map((e) => e.schema);
+      return await verifyLogInParallel(store, { ...range, workers: Math.max(1, cpus().length), organizations: directory.organizations(), schemas, onProgress });
+    }
+    const validator = await RegisteredValidator.open(db, repository);
+    return await verifyLog(store, { ...range, signatures: new EventSignatureVerifier(directory), validator: validator.validator(), onProgress });
   } finally {
     bar?.stop();
     directory.close();

@@ -20,7 +20,6 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(InboundConsumer.name);
   private subscription: Subscription | undefined;
   private validator!: RegisteredValidator;
-  private refresher: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -34,10 +33,12 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), this.config.http.maxBodyBytes);
     // Versions registered through the registry become valid here within a few seconds.
-    this.refresher = setInterval(() => void this.validator.refresh().catch((err: unknown) => this.logger.warn({ err }, 'could not refresh the schemas')), 5_000);
-    this.refresher.unref();
+    this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), {
+      maxBytes: this.config.http.maxBodyBytes,
+      refreshMs: 5_000,
+      onError: (err) => this.logger.warn({ err }, 'could not refresh the schemas'),
+    });
     const groupId = `${this.config.groupPrefix}-ledger`;
     this.subscription = await subscribeToTopicSet(this.bus, {
       groupId,
@@ -51,7 +52,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.refresher) clearInterval(this.refresher);
+    this.validator?.close();
     await this.subscription?.close();
   }
 

@@ -39,6 +39,7 @@ export async function readRegisteredSchemas(db: SqlDatabase): Promise<CatalogEnt
  */
 export class RegisteredValidator {
   private count = -1;
+  private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly db: SqlDatabase,
@@ -47,11 +48,28 @@ export class RegisteredValidator {
     private readonly maxBytes?: number,
   ) {}
 
-  static async open(db: SqlDatabase, repository: readonly CatalogEntry[], maxBytes?: number): Promise<RegisteredValidator> {
+  /**
+   * Opens the validator and, with `refreshMs`, follows the registry: versions registered
+   * through it become valid here within that interval. `onError` hears a failed refresh (the
+   * database away); the last validator stays in use meanwhile.
+   */
+  static async open(
+    db: SqlDatabase,
+    repository: readonly CatalogEntry[],
+    options: { maxBytes?: number; refreshMs?: number; onError?: (err: unknown) => void } = {},
+  ): Promise<RegisteredValidator> {
     await openSchemaTables(db);
-    const validator = new RegisteredValidator(db, new EventValidator(repository, maxBytes), repository, maxBytes);
+    const validator = new RegisteredValidator(db, new EventValidator(repository, options.maxBytes), repository, options.maxBytes);
     await validator.refresh();
+    if (options.refreshMs) {
+      validator.timer = setInterval(() => void validator.refresh().catch((err: unknown) => options.onError?.(err)), options.refreshMs);
+      validator.timer.unref();
+    }
     return validator;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
   }
 
   validator(): EventValidator {
