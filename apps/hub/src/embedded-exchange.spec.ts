@@ -108,6 +108,12 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect({ status: mismatch.status, body: await mismatch.json() }).toMatchObject({ status: 400, body: { code: 'REQUEST.CASE_MISMATCH' } });
     const unsigned = await fetch(`${hub.url}/cases/${caseId}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(other) });
     expect(unsigned.status).toBe(401);
+    const twice = await fetch(`${hub.url}/cases/${caseId}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await a.token(['publisher'])}`, 'content-type': 'application/json' },
+      body: JSON.stringify(elsewhere).replace('"id":', '"id":"evt-first","id":'),
+    });
+    expect({ status: twice.status, body: await twice.json() }).toMatchObject({ status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: expect.stringContaining('"id" appears twice') } });
   });
 
   it('waits at most minRevision’s bound, then says where the view stands (409 VIEW.BEHIND)', async () => {

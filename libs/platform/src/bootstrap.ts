@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { parseStrictJson } from '@passerelle/contracts';
 import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config';
@@ -39,7 +40,16 @@ export async function runTarget(name: string, components: readonly Component[], 
       abortOnError: false,
     });
     app = nest;
-    nest.useBodyParser('json', { limit: config.http.maxBodyBytes });
+    // Strict JSON, as on the bus: a key twice in one object, or absurd nesting, is refused.
+    // body-parser's own `verify` hook (Nest's typing leaves it out; we use no raw body).
+    const json = {
+      limit: config.http.maxBodyBytes,
+      verify: (_request: unknown, _response: unknown, body: Buffer) => {
+        const parsed = parseStrictJson(body.toString('utf8'));
+        if ('error' in parsed) throw Object.assign(new SyntaxError(parsed.error), { type: 'entity.parse.failed', status: 400 });
+      },
+    };
+    nest.useBodyParser('json', json);
     nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes));
     const openapi = new DocumentBuilder().setTitle(`Passerelle ${name}`).setDescription(`The ${name} target: ${components.map((c) => c.name).join(', ')}`).build();
     SwaggerModule.setup('docs', nest, () => SwaggerModule.createDocument(nest, openapi));
