@@ -7,7 +7,7 @@ export interface TopicSetOptions {
   fromBeginning?: boolean;
   refreshMs?: number;
   handleBatch(messages: IncomingMessage[]): Promise<void>;
-  /** A failed re-subscription (the bus down); the next refresh tries again. */
+  /** A failed (re-)subscription (the bus down, or not ready); the next refresh tries again. */
   onError?: (err: unknown) => void;
 }
 
@@ -38,7 +38,12 @@ export async function subscribeToTopicSet(bus: MessageBus, options: TopicSetOpti
     return queue;
   };
 
-  await refresh();
+  // A bus not ready yet at start (a broker still electing leaders) is retried with every
+  // refresh rather than failing the start: readiness reports the bus meanwhile.
+  await refresh().catch((err: unknown) => {
+    queue = Promise.resolve();
+    options.onError?.(err);
+  });
   const timer = setInterval(() => {
     refresh().catch((err: unknown) => {
       queue = Promise.resolve();

@@ -65,8 +65,30 @@ export class KafkaBus implements MessageBus {
         resolve();
       });
     });
+    try {
+      await this.start(consumer, options, start);
+    } catch (err) {
+      // Nothing half-started is left behind: the caller may simply subscribe again.
+      this.consumers.delete(consumer);
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    await joined;
+    // Made durable, so a consumer restarted before its first batch starts from the same place.
+    if (start.length > 0) await retryRetriable(() => consumer.commitOffsets(start));
+    return {
+      close: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  private async start(consumer: Consumer, options: SubscribeOptions, start: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+    // Right after a topic is created its partitions may not be known everywhere yet
+    // (UNKNOWN_TOPIC_OR_PARTITION, retriable): wait that out.
+    await retryRetriable(() => consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false }));
     const running = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -95,15 +117,6 @@ export class KafkaBus implements MessageBus {
     // first fetch (kafkajs' own admin.setOffsets relies on the same order).
     for (const position of start) consumer.seek(position);
     await running;
-    await joined;
-    // Made durable, so a consumer restarted before its first batch starts from the same place.
-    if (start.length > 0) await retryRetriable(() => consumer.commitOffsets(start));
-    return {
-      close: async () => {
-        this.consumers.delete(consumer);
-        await consumer.disconnect();
-      },
-    };
   }
 
   async ensureTopics(topics: string[]): Promise<void> {
