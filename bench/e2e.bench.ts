@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { EXCHANGE_HEADERS, inboundTopic, outboundTopic, sourceOf, STRUCTURED_CONTENT_TYPE } from '@passerelle/contracts';
+import { inboundTopic, outboundTopic } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
-import { admitTestOrganization, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, inboundMessage, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
 import { median, type Figure } from './measure';
 
@@ -40,7 +40,7 @@ async function stack(infra: Infrastructure) {
   const orgs: Org[] = [];
   for (let i = 0; i < 3; i++) {
     const org = await admitTestOrganization(db, ['publisher', 'subscriber']);
-    orgs.push({ org, token: `Bearer ${await org.token(['publisher'], 3_600)}`, cases: Array.from({ length: CASES_PER_ORG }, () => `case-${randomUUID().slice(0, 13)}`) });
+    orgs.push({ org, token: await org.token(['publisher'], 3_600), cases: Array.from({ length: CASES_PER_ORG }, () => `case-${randomUUID().slice(0, 13)}`) });
   }
   await db.close();
   const bus = new KafkaBus({ brokers, clientId: 'bench-e2e' });
@@ -306,27 +306,9 @@ class DeliveryCounter {
   }
 }
 
-let sequence = 0;
-async function message(owner: Org, caseId: string, name: string, data: Record<string, unknown>, classification = 'internal'): Promise<OutgoingMessage> {
-  const envelope = {
-    specversion: '1.0',
-    id: `evt-${++sequence}-${randomUUID().slice(0, 8)}`,
-    source: sourceOf(owner.org.id),
-    type: `passerelle.case.${name}.v1`,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    dataschema: `urn:passerelle:schema:case:${name}:v1`,
-    caseid: caseId,
-    channel: 'web',
-    actor: 'agent-bench',
-    dataclassification: classification,
-    data,
-  };
-  return {
-    key: caseId,
-    value: JSON.stringify(envelope),
-    headers: { 'content-type': STRUCTURED_CONTENT_TYPE, [EXCHANGE_HEADERS.authorization]: owner.token, [EXCHANGE_HEADERS.signature]: await owner.org.sign(envelope) },
-  };
+/** A signed envelope of the catalog, as its publisher sends it (libs/testing builds both). */
+async function message(owner: Org, caseId: string, name: string, data: Record<string, unknown>): Promise<OutgoingMessage> {
+  return inboundMessage(owner.org, await caseEvent(owner.org.id, caseId, name, data, { actor: 'agent-bench' }), { token: owner.token });
 }
 
 function serviceMessage(owner: Org, n: number): Promise<OutgoingMessage> {

@@ -9,8 +9,6 @@ import {
   outboundTopic,
   readSchemaDirectory,
   receiptsTopic,
-  sourceOf,
-  STRUCTURED_CONTENT_TYPE,
   EventValidator,
   type CaseEventEnvelope,
   type Receipt,
@@ -19,7 +17,7 @@ import { PostgresDatabase } from '@passerelle/database';
 import { SqlEventStore, type RecordedEvent } from '@passerelle/event-store';
 import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
-import { admitTestOrganization, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, inboundMessage, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
 import { verifyLog } from '@passerelle/verification';
 import { startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { listeningUrl, spawnTarget, type TargetProcess } from '../support/target-process';
@@ -75,7 +73,7 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
     const orgs: Org[] = [];
     for (let i = 0; i < 3; i++) {
       const org = await admitTestOrganization(db, ['publisher', 'subscriber']);
-      orgs.push({ org, token: `Bearer ${await org.token(['publisher', 'subscriber'], 3_600)}`, cases: Array.from({ length: 8 }, () => `case-${randomUUID().slice(0, 12)}`), guest: '', outsider: '' });
+      orgs.push({ org, token: await org.token(['publisher', 'subscriber'], 3_600), cases: Array.from({ length: 8 }, () => `case-${randomUUID().slice(0, 12)}`), guest: '', outsider: '' });
     }
     orgs.forEach((o, i) => {
       o.guest = orgs[(i + 1) % 3]!.org.id;
@@ -128,25 +126,8 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
     // The publishers: cases opened and shared first, then a steady flow with redeliveries.
     const sent: Sent[] = [];
     const build = async (publisher: Org, caseId: string, name: string, data: Record<string, unknown>): Promise<Sent> => {
-      const envelope: CaseEventEnvelope = {
-        specversion: '1.0',
-        id: `evt-${randomUUID()}`,
-        source: sourceOf(publisher.org.id),
-        type: `passerelle.case.${name}.v1`,
-        time: new Date().toISOString(),
-        datacontenttype: 'application/json',
-        dataschema: `urn:passerelle:schema:case:${name}:v1`,
-        caseid: caseId,
-        channel: 'web',
-        actor: 'agent-faults',
-        dataclassification: name === 'DecisionRendered' ? 'confidential' : 'internal',
-        data,
-      };
-      const message: OutgoingMessage = {
-        key: caseId,
-        value: JSON.stringify(envelope),
-        headers: { 'content-type': STRUCTURED_CONTENT_TYPE, [EXCHANGE_HEADERS.authorization]: publisher.token, [EXCHANGE_HEADERS.signature]: await publisher.org.sign(envelope) },
-      };
+      const envelope = await caseEvent(publisher.org.id, caseId, name, data, { actor: 'agent-faults' });
+      const message = await inboundMessage(publisher.org, envelope, { token: publisher.token });
       return { key: `${publisher.org.id}/${envelope.id}`, org: publisher.org.id, message, envelope };
     };
     const send = async (item: Sent, again = false) => {

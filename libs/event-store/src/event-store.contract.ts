@@ -41,42 +41,10 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       await store?.close();
     });
 
-    /** Reads a subscription in the background, keeping the events `keep` selects. */
-    function consume(subscription: AllSubscription, keep: (e: RecordedEvent) => boolean) {
+    const consume = (subscription: AllSubscription, keep: (e: RecordedEvent) => boolean) => {
       subscriptions.push(subscription);
-      const kept: RecordedEvent[] = [];
-      const positions: bigint[] = [];
-      let waiting: { count: number; resolve: () => void } | undefined;
-      const done = (async () => {
-        for await (const e of subscription) {
-          positions.push(e.position);
-          if (!keep(e)) continue;
-          kept.push(e);
-          if (waiting && kept.length >= waiting.count) waiting.resolve();
-        }
-      })();
-      // Gives up after a while rather than hanging: a skipped event then fails the assertions
-      // that follow, showing what did arrive.
-      const until = (count: number, deadlineMs = timeoutMs / 2) =>
-        Promise.race([
-          kept.length >= count
-            ? Promise.resolve()
-            : new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, deadlineMs);
-                waiting = {
-                  count,
-                  resolve: () => {
-                    clearTimeout(timer);
-                    resolve();
-                  },
-                };
-              }),
-          done.then(() => {
-            throw new Error(`the subscription ended after ${kept.length} of ${count} events`);
-          }),
-        ]);
-      return { kept, positions, done, until, close: () => subscription.close() };
-    }
+      return readInBackground(subscription, keep, timeoutMs / 2);
+    };
 
     it('appends to a new stream with no_stream, then at its revision: revisions 0..n, hash-chained', async () => {
       const id = newStream();
@@ -413,4 +381,42 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(verifyChain([e2, e3, e4], { from: { revision: 2n, prevHash: e1.hash } })).toEqual({ ok: true });
     }, timeoutMs);
   });
+}
+
+/**
+ * Reads a subscription in the background, keeping the events `keep` selects (and every
+ * position seen). `until(count)` gives up after a while rather than hanging: a skipped event
+ * then fails the assertions that follow, showing what did arrive.
+ */
+export function readInBackground(subscription: AllSubscription, keep: (e: RecordedEvent) => boolean, deadlineMs: number) {
+  const kept: RecordedEvent[] = [];
+  const positions: bigint[] = [];
+  let waiting: { count: number; resolve: () => void } | undefined;
+  const done = (async () => {
+    for await (const e of subscription) {
+      positions.push(e.position);
+      if (!keep(e)) continue;
+      kept.push(e);
+      if (waiting && kept.length >= waiting.count) waiting.resolve();
+    }
+  })();
+  const until = (count: number, withinMs = deadlineMs) =>
+    Promise.race([
+      kept.length >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, withinMs);
+            waiting = {
+              count,
+              resolve: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            };
+          }),
+      done.then(() => {
+        throw new Error(`the subscription ended after ${kept.length} of ${count} events`);
+      }),
+    ]);
+  return { kept, positions, done, until, close: () => subscription.close() };
 }

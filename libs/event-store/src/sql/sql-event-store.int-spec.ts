@@ -1,7 +1,7 @@
 import { PostgresDatabase, type QueryResult, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
 import { testDatabaseUrl } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
-import { eventStoreContract } from '../event-store.contract';
+import { eventStoreContract, readInBackground } from '../event-store.contract';
 import type { AllSubscription, EventToAppend, RecordedEvent } from '../event-store.port';
 import { verifyChain } from '../integrity/hash-chain';
 import { SqlEventStore } from './sql-event-store';
@@ -102,33 +102,7 @@ describe('SqlEventStore on PostgreSQL: positions become visible in order', () =>
 
   function consume(subscription: AllSubscription, keep: (e: RecordedEvent) => boolean) {
     subscriptions.push(subscription);
-    const kept: RecordedEvent[] = [];
-    const positions: bigint[] = [];
-    let waiting: { count: number; resolve: () => void } | undefined;
-    const done = (async () => {
-      for await (const e of subscription) {
-        positions.push(e.position);
-        if (!keep(e)) continue;
-        kept.push(e);
-        if (waiting && kept.length >= waiting.count) waiting.resolve();
-      }
-    })();
-    // Gives up after a while rather than hanging: a skipped event then fails the assertions
-    // that follow, showing what did arrive.
-    const until = (count: number, deadlineMs = 5_000) =>
-      kept.length >= count
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, deadlineMs);
-            waiting = {
-              count,
-              resolve: () => {
-                clearTimeout(timer);
-                resolve();
-              },
-            };
-          });
-    return { kept, positions, done, until };
+    return readInBackground(subscription, keep, 5_000);
   }
 
   const increasing = (ps: bigint[]) => ps.every((p, i) => i === 0 || p > ps[i - 1]!);
