@@ -116,6 +116,45 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect({ status: twice.status, body: await twice.json() }).toMatchObject({ status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: expect.stringContaining('"id" appears twice') } });
   });
 
+  it('accepts only JSON bodies (application/json, application/cloudevents+json): anything else is 415 REQUEST.UNSUPPORTED_MEDIA_TYPE, nothing stored', async () => {
+    const caseId = await sharedCase();
+    const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
+    const headers = { authorization: `Bearer ${await a.token(['publisher'])}`, 'passerelle-signature': await a.sign(event) };
+    const post = async (body: string | Uint8Array, contentType?: string) => {
+      const response = await fetch(`${hub.url}/cases/${caseId}/events`, { method: 'POST', headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const form = new URLSearchParams(Object.entries(event).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+
+    expect(await post(form, 'application/x-www-form-urlencoded')).toEqual({
+      status: 415,
+      body: { statusCode: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'a request body of type application/x-www-form-urlencoded is not accepted: send JSON as application/json or application/cloudevents+json' },
+    });
+    expect(await post(JSON.stringify(event), 'text/plain')).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' } });
+    expect(await post(new TextEncoder().encode(JSON.stringify(event)))).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('without a Content-Type') } });
+    expect(await read(a, `/cases/${caseId}`)).toMatchObject({ status: 200, body: { revision: 2 } });
+
+    expect(await post(JSON.stringify(event), 'application/cloudevents+json; charset=UTF-8')).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3 } });
+  });
+
+  it('answers oversized headers with a coded JSON error: 431 TOKEN.TOO_LARGE for the token, REQUEST.HEADERS_TOO_LARGE otherwise; 401 TOKEN.TOO_LARGE under the header cap', async () => {
+    const get = async (headers: Record<string, string>) => {
+      const response = await fetch(`${hub.url}/cases/case-any`, { headers });
+      return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await get({ authorization: `Bearer ${'a'.repeat(40_000)}` })).toEqual({
+      status: 431,
+      type: 'application/json; charset=utf-8',
+      body: { statusCode: 431, code: 'TOKEN.TOO_LARGE', message: 'the token is over the 16384-byte limit' },
+    });
+    expect(await get({ authorization: `Bearer ${await b.token(['subscriber'])}`, 'x-padding': 'p'.repeat(40_000) })).toEqual({
+      status: 431,
+      type: 'application/json; charset=utf-8',
+      body: { statusCode: 431, code: 'REQUEST.HEADERS_TOO_LARGE', message: 'the request headers are over the 32768-byte limit' },
+    });
+    expect(await get({ authorization: `Bearer ${'a'.repeat(20_000)}` })).toMatchObject({ status: 401, body: { code: 'TOKEN.TOO_LARGE' } });
+  });
+
   it('waits at most minRevision’s bound, then says where the view stands (409 VIEW.BEHIND)', async () => {
     const caseId = await sharedCase();
     expect(await read(a, `/cases/${caseId}?minRevision=99`)).toMatchObject({ status: 409, body: { code: 'VIEW.BEHIND', revision: 2, minRevision: 99 } });
