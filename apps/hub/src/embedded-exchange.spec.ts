@@ -116,6 +116,19 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect({ status: twice.status, body: await twice.json() }).toMatchObject({ status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: expect.stringContaining('"id" appears twice') } });
   });
 
+  it('refuses an event id reused with other content (409 EVENT.ID_REUSED); a true redelivery gets its original receipt (201)', async () => {
+    const caseId = await sharedCase();
+    const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
+    const first = await publish(a, event);
+    const altered = await publish(a, { ...event, data: { ...event.data, description: 'altered after the receipt' } });
+    const again = await publish(a, event);
+
+    expect(first).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3 } });
+    expect(altered).toMatchObject({ status: 409, body: { status: 'rejected', code: 'EVENT.ID_REUSED', message: expect.stringContaining(`event id ${event.id} of ${a.id} already stands for another event`) } });
+    expect(again).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3, position: first.body.position, hash: first.body.hash } });
+    expect(await read(a, `/cases/${caseId}?minRevision=3`)).toMatchObject({ status: 200, body: { revision: 3 } });
+  });
+
   it('accepts only JSON bodies (application/json, application/cloudevents+json): anything else is 415 REQUEST.UNSUPPORTED_MEDIA_TYPE, nothing stored', async () => {
     const caseId = await sharedCase();
     const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });

@@ -91,6 +91,29 @@ describe('ledger: inbound events to stored events and receipts', () => {
     expect(await revisionOf(caseId)).toBe(2n);
   });
 
+  it('refuses the same event id with other content (EVENT.ID_REUSED) and keeps the original; the original again still gets its receipt', async () => {
+    const caseId = await openedCase();
+    const event = await caseEvent(mess.id, caseId, 'ServiceRequested', serviceData(mess.id));
+    const [first] = await publish(mess, await inboundMessage(mess, event));
+    const altered = { ...event, data: { ...event.data, description: 'Assess something else' } };
+    const [reused] = await publish(mess, await inboundMessage(mess, altered));
+    const [again] = await publish(mess, await inboundMessage(mess, event));
+
+    expect(reused).toEqual({
+      eventId: event.id,
+      caseId,
+      organization: mess.id,
+      receivedAt: expect.any(String),
+      status: 'rejected',
+      code: 'EVENT.ID_REUSED',
+      reason: `event id ${event.id} of ${mess.id} already stands for another event of this case, with other content: a new event needs a new id`,
+      errors: [{ pointer: '/id', message: expect.stringContaining('already stands for another event') }],
+    });
+    expect(again).toEqual({ ...first, receivedAt: expect.any(String) });
+    const stored = await store.readStream(caseStreamId(caseId));
+    expect(stored.map((e) => e.data)).toEqual([expect.anything(), expect.anything(), event]);
+  });
+
   describe('refuses, says why, and stores nothing', () => {
     let caseId: string;
     let revision: bigint;
