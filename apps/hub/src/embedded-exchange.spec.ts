@@ -34,7 +34,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     await hub.app.close();
   });
 
-  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error('timed out');
@@ -172,7 +172,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const caseId = await sharedCase();
     expect(await read(a, `/cases/${caseId}?minRevision=99`)).toMatchObject({ status: 409, body: { code: 'VIEW.BEHIND', revision: 2, minRevision: 99 } });
     expect(await read(a, `/cases/${caseId}?minRevision=soon`)).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY' } });
-  }, 15_000);
+  }, 60_000);
 
   it('logs every read of a case; the owner and auditors may see the log, others get 404', async () => {
     const caseId = await sharedCase();

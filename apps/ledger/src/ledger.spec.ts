@@ -28,7 +28,7 @@ describe('ledger: inbound events to stored events and receipts', () => {
     store = target.app.get(EVENT_STORE);
     const db = target.app.get<SqlDatabase>(SQL_DATABASE);
     [ramq, mess] = [await admitTestOrganization(db, ['publisher', 'subscriber']), await admitTestOrganization(db, ['publisher', 'subscriber'])];
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await target.app.close();
   });
@@ -47,9 +47,9 @@ describe('ledger: inbound events to stored events and receipts', () => {
     }
     const before = receipts.length;
     await bus.publish(inboundTopic(org.id), messages);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (receipts.length < before + messages.length) {
-      if (Date.now() > deadline) throw new Error(`${receipts.length - before} of ${messages.length} receipts after 10 s`);
+      if (Date.now() > deadline) throw new Error(`${receipts.length - before} of ${messages.length} receipts after 30 s`);
       await new Promise((r) => setTimeout(r, 10));
     }
     return receipts.slice(before, before + messages.length);
@@ -189,7 +189,7 @@ describe('ledger: inbound events to stored events and receipts', () => {
       // The ledger takes up the new publisher's inbound topic within a few seconds, from its beginning.
       const event = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
       expect(await publish(outsider, await inboundMessage(outsider, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_A_PARTICIPANT' })]);
-    }, 20_000);
+    }, 60_000);
 
     it('decisions granted without the citizen’s consent → CASE.CONSENT_MISSING', async () => {
       const grant = await caseEvent(ramq.id, caseId, 'AccessGranted', { organization: mess.id, categories: ['decisions'], purpose: 'test', grantedBy: ramq.id });

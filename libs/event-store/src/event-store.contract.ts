@@ -18,7 +18,7 @@ export interface EventStoreContractOptions {
  * and a test reading the global log keeps only what it wrote.
  */
 export function eventStoreContract(name: string, open: () => Promise<EventStore>, options: EventStoreContractOptions = {}): void {
-  const { uniqueIdsAcrossStreams = true, timeoutMs = 20_000 } = options;
+  const { uniqueIdsAcrossStreams = true, timeoutMs = 60_000 } = options;
 
   describe(`EventStore contract: ${name}`, () => {
     let store: EventStore;
