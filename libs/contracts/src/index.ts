@@ -22,6 +22,7 @@ export {
 export { eventTypeOf, parseEventType, parseSchemaId, schemaIdOf, type SchemaRef } from './catalog/schema-id';
 export {
   CHANNELS,
+  CLOUDEVENTS_CLASSIFICATION,
   COMMIT_ATTRIBUTES,
   organizationOf,
   sourceOf,
@@ -33,6 +34,7 @@ export {
   DEFAULT_MAX_ENVELOPE_BYTES,
   ENVELOPE_SCHEMA_ID,
   EventValidator,
+  isRfc3339DateTime,
   validatorFor,
   type ValidateOptions,
   type ValidationFailureCode,
