@@ -29,7 +29,15 @@ export {
   type CaseEventEnvelope,
   type Channel,
 } from './envelope/envelope';
-export { fromKafkaMessage, toKafkaMessage, STRUCTURED_CONTENT_TYPE } from './envelope/kafka-binding';
+export {
+  caseIdKey,
+  fromKafkaMessage,
+  partitionKeyKey,
+  toKafkaMessage,
+  STRUCTURED_CONTENT_TYPE,
+  type KeyMapper,
+  type ToKafkaOptions,
+} from './envelope/kafka-binding';
 export {
   DEFAULT_MAX_ENVELOPE_BYTES,
   ENVELOPE_SCHEMA_ID,
