@@ -11,6 +11,7 @@ export {
   type SchemaDocument,
 } from './catalog/schema-catalog';
 export { inlineCatalogRefs } from './catalog/inline-refs';
+export { DIALECT_META_ID, metaSchemas, SHARING_VOCABULARY, SHARING_VOCABULARY_META_ID, type MetaSchemas } from './catalog/meta-schemas';
 export {
   checkCompatibility,
   COMPATIBILITY_MODES,

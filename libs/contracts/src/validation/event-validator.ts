@@ -2,6 +2,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import { CatalogError, describeSchema, type CatalogEntry } from '../catalog/schema-catalog';
+import { metaSchemas, SHARING_VOCABULARY_META_ID } from '../catalog/meta-schemas';
 import { eventTypeOf, parseEventType } from '../catalog/schema-id';
 import { COMMIT_ATTRIBUTES, type CaseEventEnvelope } from '../envelope/envelope';
 import { parseStrictJson } from '../envelope/strict-json';
@@ -56,7 +57,12 @@ export class EventValidator {
     this.ajv = new Ajv2020({ strict: true, allErrors: true });
     addFormats(this.ajv);
     this.ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
-    this.ajv.addVocabulary(['x-classification', 'x-category']);
+    // Our keywords, as schemas/meta/ publishes them: the sharing vocabulary's meta-schema
+    // names them and their values, and the dialect declares it (see docs/contracts.md).
+    const meta = metaSchemas();
+    this.ajv.addMetaSchema(meta.vocabulary);
+    this.ajv.addMetaSchema(meta.dialect);
+    this.ajv.addVocabulary(meta.keywords);
     // Shared definitions first (anything without an event subject), so events can $ref them.
     const ordered = [...entries].sort((a, b) => Number(a.subject.includes('.')) - Number(b.subject.includes('.')));
     for (const entry of ordered) this.add(entry);
@@ -68,6 +74,11 @@ export class EventValidator {
   /** Adds a schema version, compiling it now; fails if it is invalid or refers outside the catalog. */
   add(entry: CatalogEntry): void {
     const where = entry.file ?? entry.id;
+    if (!this.ajv.validate(SHARING_VOCABULARY_META_ID, entry.schema)) {
+      const [error] = this.ajv.errors ?? [];
+      const allowed = (error?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+      throw new CatalogError(`${where}: ${error?.instancePath.slice(1) ?? 'the schema'} ${allowed ? `must be one of ${allowed.join(', ')}` : error?.message}`);
+    }
     try {
       this.ajv.addSchema(entry.schema);
       const validate = this.ajv.getSchema(entry.id)!;
