@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Channel } from '@passerelle/contracts';
 import { ALL_CHANNELS, DIGITAL_CHANNELS, dayOf, isNew, newTrack, segmentKey, track, type CaseTrack, type Fact, type InsightEvent } from './facts';
-import { ANY, channelMeasures, handoffMeasures, journeyMeasures, percentile, priceList, round } from './measures';
+import { ANY, channelMeasures, GRAINS, handoffMeasures, journeyMeasures, percentile, priceList, round } from './measures';
 import type { Tariff } from './tariff';
 
 const ORGS = ['qc.alpha', 'qc.beta', 'qc.gamma'];
@@ -50,8 +50,8 @@ function naiveChannels(log: readonly InsightEvent[], cell: CellWanted, tariff: T
     return (
       dayOf(e.time) === cell.day &&
       (cell.organization === undefined || cell.organization === organization) &&
-      (cell.service === undefined || cell.service === service) &&
-      (cell.segment === undefined || cell.segment === segment) &&
+      (cell.service === undefined || cell.service === ANY || cell.service === service) &&
+      (cell.segment === undefined || cell.segment === ANY || cell.segment === segment) &&
       (cell.channel === ANY || cell.channel === channel)
     );
   };
@@ -156,9 +156,9 @@ const tariff: Tariff = {
 describe('insights measures', () => {
   it('publish every cell as a naive recomputation from the log finds it, and suppress every cell under k (property)', () => {
     fc.assert(
-      fc.property(history, fc.integer({ min: 2, max: 6 }), (log, k) => {
+      fc.property(history, fc.integer({ min: 2, max: 6 }), fc.constantFrom(...GRAINS), (log, k, grain) => {
         const { contacts, requests, satisfaction } = split(project(log));
-        const { cells, totals } = channelMeasures({ contacts, requests, satisfaction }, tariff, k);
+        const { cells, totals } = channelMeasures({ contacts, requests, satisfaction }, tariff, k, grain);
         for (const cell of cells) {
           const naive = naiveChannels(log, cell, tariff);
           if (naive.cases < k) expect(cell).toMatchObject({ suppressed: true, reason: 'fewer-than-k', cases: null });
@@ -169,11 +169,12 @@ describe('insights measures', () => {
           if (naive.cases < k) expect(total.suppressed).toBe(true);
           if (!total.suppressed) expect(total).toMatchObject(naive.measures);
         }
-        // Nothing in the log is left out of the cells: contacts add up to the events.
+        // Nothing in the log is left out of the cells: every event is in the cell of its keys.
         const counted = new Set(cells.map((c) => `${c.day}|${c.organization}|${c.service}|${c.channel}|${c.segment}`));
         for (const e of log) {
           const { service, segment } = asOf(log, e);
-          expect(counted.has(`${dayOf(e.time)}|${e.publisher}|${service}|${e.channel}|${segment}`)).toBe(true);
+          const key = grain === 'segment' ? [service, segment] : grain === 'service' ? [service, ANY] : [ANY, ANY];
+          expect(counted.has(`${dayOf(e.time)}|${e.publisher}|${key[0]}|${e.channel}|${key[1]}`)).toBe(true);
         }
         // What a published total minus its published cells leaves comes from ≥ k cases, or none.
         for (const total of totals.filter((t) => !t.suppressed)) {
@@ -181,6 +182,15 @@ describe('insights measures', () => {
           const hidden = under.filter((c) => c.suppressed).map((c) => naiveChannels(log, c, tariff));
           const union = new Set(hidden.flatMap((h) => [...h.caseIds]));
           if (hidden.length > 0) expect(union.size).toBeGreaterThanOrEqual(k);
+        }
+        // And across grains: a published coarser cell minus the finer cells under it, likewise.
+        if (grain !== 'segment') {
+          const finer = channelMeasures({ contacts, requests, satisfaction }, tariff, k, grain === 'service' ? 'segment' : 'service').cells;
+          for (const coarse of cells.filter((c) => !c.suppressed)) {
+            const under = finer.filter((f) => f.day === coarse.day && f.organization === coarse.organization && f.channel === coarse.channel && (coarse.service === ANY || f.service === coarse.service));
+            const union = new Set(under.filter((f) => f.suppressed).flatMap((f) => [...naiveChannels(log, f, tariff).caseIds]));
+            if (union.size > 0) expect(union.size).toBeGreaterThanOrEqual(k);
+          }
         }
       }),
       { numRuns: 150 },

@@ -76,7 +76,11 @@ function group<Item, Key, Acc>(items: readonly Item[], keys: (item: Item) => Key
   return [...rows.values()];
 }
 
-function publish<Key, Acc, Measures>(rows: Grouped<Key, Acc>[], k: number, present: (acc: Acc, cases: number) => Measures, empty: Measures) {
+/**
+ * Suppresses over every level at once — so what is published at one grain cannot be undone
+ * with another — then returns the cells of the level asked and the totals (the two top levels).
+ */
+function publish<Key, Acc, Measures>(rows: Grouped<Key, Acc>[], k: number, present: (acc: Acc, cases: number) => Measures, empty: Measures, cellLevel: number, totalLevels: readonly number[]) {
   const reasons = suppress(rows, k);
   const out = rows.map((row) => {
     const reason = reasons.get(row.id) ?? null;
@@ -88,8 +92,8 @@ function publish<Key, Acc, Measures>(rows: Grouped<Key, Acc>[], k: number, prese
     return x < y ? -1 : x > y ? 1 : 0;
   };
   return {
-    cells: out.filter((o) => o.level === 0).sort(order).map((o) => o.row),
-    totals: out.filter((o) => o.level > 0).sort(order).map((o) => o.row),
+    cells: out.filter((o) => o.level === cellLevel).sort(order).map((o) => o.row),
+    totals: out.filter((o) => totalLevels.includes(o.level)).sort(order).map((o) => o.row),
   };
 }
 
@@ -156,14 +160,26 @@ const EMPTY_CHANNEL: ChannelMeasures = {
   cost: null,
 };
 
-const cellKeys = (f: Item): [CellKey, TotalKey, TotalKey] => [
+/**
+ * How finely cells are cut: by segment (day × organization × service × channel × segment),
+ * by service (segments together), or by organization (services together). Each grain adds up
+ * into the next, and all into the federation-wide totals.
+ */
+export const GRAINS = ['segment', 'service', 'organization'] as const;
+export type Grain = (typeof GRAINS)[number];
+const GRAIN_LEVEL: Record<Grain, number> = { segment: 0, service: 1, organization: 2 };
+const TOTAL_LEVELS = [3, 4];
+
+const cellKeys = (f: Item): Array<CellKey | TotalKey> => [
   { day: f.day, organization: f.organization, service: f.service, channel: f.channel, segment: f.segment },
+  { day: f.day, organization: f.organization, service: f.service, channel: f.channel, segment: ANY },
+  { day: f.day, organization: f.organization, service: ANY, channel: f.channel, segment: ANY },
   { day: f.day, channel: f.channel },
   { day: f.day, channel: ANY },
 ];
 const cellId = (key: CellKey | TotalKey): string => ('organization' in key ? `c|${key.day}|${key.organization}|${key.service}|${key.channel}|${key.segment}` : `t|${key.day}|${key.channel}`);
 
-export function channelMeasures(facts: ChannelFacts, tariff: Tariff | null, k: number): { cells: Published<CellKey, ChannelMeasures>[]; totals: Published<TotalKey, ChannelMeasures>[] } {
+export function channelMeasures(facts: ChannelFacts, tariff: Tariff | null, k: number, grain: Grain = 'segment'): { cells: Published<CellKey, ChannelMeasures>[]; totals: Published<TotalKey, ChannelMeasures>[] } {
   const price = priceList(tariff);
   const items: Item[] = [...facts.contacts, ...facts.requests, ...facts.satisfaction];
   const rows = group<Item, CellKey | TotalKey, ChannelAcc>(
@@ -201,7 +217,7 @@ export function channelMeasures(facts: ChannelFacts, tariff: Tariff | null, k: n
       }
     },
   );
-  const published = publish(rows, k, presentChannel, EMPTY_CHANNEL);
+  const published = publish(rows, k, presentChannel, EMPTY_CHANNEL, GRAIN_LEVEL[grain], TOTAL_LEVELS);
   return published as unknown as { cells: Published<CellKey, ChannelMeasures>[]; totals: Published<TotalKey, ChannelMeasures>[] };
 }
 
@@ -241,7 +257,7 @@ interface JourneyAcc {
 }
 
 /** Over decided requests only, in the day of the request. */
-export function journeyMeasures(requests: readonly RequestFact[], k: number): { cells: Published<CellKey, JourneyMeasures>[]; totals: Published<TotalKey, JourneyMeasures>[] } {
+export function journeyMeasures(requests: readonly RequestFact[], k: number, grain: Grain = 'segment'): { cells: Published<CellKey, JourneyMeasures>[]; totals: Published<TotalKey, JourneyMeasures>[] } {
   const decided = requests.filter((r) => r.decidedAt !== null);
   const rows = group<RequestFact, CellKey | TotalKey, JourneyAcc>(
     decided,
@@ -266,7 +282,7 @@ export function journeyMeasures(requests: readonly RequestFact[], k: number): { 
       repeatContacts: { mean: mean(acc.repeats), ...repeats },
     };
   };
-  return publish(rows, k, present, EMPTY_JOURNEY) as unknown as { cells: Published<CellKey, JourneyMeasures>[]; totals: Published<TotalKey, JourneyMeasures>[] };
+  return publish(rows, k, present, EMPTY_JOURNEY, GRAIN_LEVEL[grain], TOTAL_LEVELS) as unknown as { cells: Published<CellKey, JourneyMeasures>[]; totals: Published<TotalKey, JourneyMeasures>[] };
 }
 
 // ---------------------------------------------------------------- hand-offs
@@ -314,5 +330,5 @@ export function handoffMeasures(facts: readonly HandoffFact[], k: number): { cel
     waiting: acc.total - acc.waits.length,
     wait: spread(acc.waits),
   });
-  return publish(rows, k, present, EMPTY_HANDOFF) as unknown as { cells: Published<HandoffKey, HandoffMeasures>[]; totals: Published<HandoffTotalKey, HandoffMeasures>[] };
+  return publish(rows, k, present, EMPTY_HANDOFF, 0, [1, 2]) as unknown as { cells: Published<HandoffKey, HandoffMeasures>[]; totals: Published<HandoffTotalKey, HandoffMeasures>[] };
 }

@@ -4,9 +4,9 @@ const known = { organizations: ['qc.alpha', 'qc.beta'], services: ['licence'] };
 
 describe('insights filters', () => {
   it('accept a bounded range with known values', () => {
-    expect(checkFilter({ from: '2026-11-01', to: '2026-11-30', organization: 'qc.alpha', service: 'licence', channel: 'web', segment: 'individual/65+' }, known)).toEqual({
+    expect(checkFilter({ from: '2026-11-01', to: '2026-11-30', organization: 'qc.alpha', service: 'licence', channel: 'web', segment: 'individual/65+', grain: 'segment' }, known)).toEqual({
       ok: true,
-      filter: { from: '2026-11-01', to: '2026-11-30', organization: 'qc.alpha', service: 'licence', channel: 'web', segment: 'individual/65+' },
+      filter: { from: '2026-11-01', to: '2026-11-30', organization: 'qc.alpha', service: 'licence', channel: 'web', segment: 'individual/65+', grain: 'segment' },
     });
   });
 
@@ -20,7 +20,10 @@ describe('insights filters', () => {
     [{ from: '2026-11-01', to: '2026-11-02', service: 'haircut' }, 'service', /no service "haircut" was ever requested/],
     [{ from: '2026-11-01', to: '2026-11-02', channel: 'fax' }, 'channel', /must be one of/],
     [{ from: '2026-11-01', to: '2026-11-02', segment: 'retired' }, 'segment', /segment must be/],
+    [{ from: '2026-11-01', to: '2026-11-02', segment: 'individual' }, 'segment', /add grain=segment/],
+    [{ from: '2026-11-01', to: '2026-11-02', service: 'licence', grain: 'organization' }, 'service', /use grain=service or grain=segment/],
     [{ from: '2026-11-01', to: '2026-11-02', colour: 'red' }, 'colour', /not a filter here/],
+    [{ from: '2026-11-01', to: '2026-11-02', grain: 'hour' }, 'grain', /grain must be one of segment, service, organization/],
     [{ from: ['2026-11-01', '2026-11-02'], to: '2026-11-02' }, 'from', /more than once/],
   ])('refuse %j naming %s', (query, field, message) => {
     const result = checkFilter(query as Record<string, unknown>, known);
@@ -37,7 +40,7 @@ describe('insights filters', () => {
       { day: '2026-11-01', organization: 'qc.alpha' },
       { day: '2026-11-01', organization: 'qc.beta' },
     ];
-    const filter = { from: '2026-11-01', to: '2026-11-01' };
+    const filter = { from: '2026-11-01', to: '2026-11-01', grain: 'service' as const };
     expect(selectCells(cells, filter, { organization: 'qc.alpha', all: false })).toEqual([cells[0]]);
     expect(selectCells(cells, filter, { organization: 'hub', all: true })).toEqual(cells);
   });
