@@ -98,7 +98,12 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: 'Not An Org' });
     expect(await publish(a, event)).toMatchObject({ status: 422, body: { code: 'SCHEMA.INVALID', errors: [expect.objectContaining({ pointer: '/data/provider' })] } });
     const other = await caseEvent(c.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
-    expect(await publish(c, other)).toMatchObject({ status: 403, body: { code: 'CASE.NOT_A_PARTICIPANT' } });
+    // An outsider gets one answer whether the case exists or not.
+    const missing = await caseEvent(c.id, `case-${randomUUID().slice(0, 8)}`, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
+    const [onCase, onMissing] = [await publish(c, other), await publish(c, missing)];
+    expect(onCase).toMatchObject({ status: 404, body: { status: 'rejected', code: 'CASE.NOT_FOUND', message: `no case ${caseId} for ${c.id}` } });
+    expect(onMissing).toMatchObject({ status: 404, body: { status: 'rejected', code: 'CASE.NOT_FOUND', message: `no case ${missing.caseid} for ${c.id}` } });
+    expect(Object.keys(onCase.body).sort()).toEqual(Object.keys(onMissing.body).sort());
     const elsewhere = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
     const mismatch = await fetch(`${hub.url}/cases/another-case/events`, {
       method: 'POST',
