@@ -1,4 +1,4 @@
-import { caseStreamId, inboundTopic, receiptsTopic, type Receipt } from '@passerelle/contracts';
+import { ACCESS_DENIED, accessStreamId, caseStreamId, inboundTopic, receiptsTopic, type Receipt } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
@@ -131,6 +131,14 @@ describe('ledger: inbound events to stored events and receipts', () => {
       const message = await inboundMessage(mess, await service());
       delete message.headers!.authorization;
       expect(await publish(mess, message)).toEqual([expect.objectContaining({ status: 'rejected', code: 'TOKEN.MISSING' })]);
+      // Refusals of who may publish are in the case's access log, for its owner and auditors.
+      const log = await store.readStream(accessStreamId(caseId));
+      expect(log.map((e) => [e.type, e.data])).toEqual([
+        [ACCESS_DENIED, { action: 'publish', organization: mess.id, subject: null, status: 401, code: 'TOKEN.MISSING', reason: expect.any(String), target: expect.any(String), at: expect.any(String) }],
+      ]);
+      const db = target.app.get<SqlDatabase>(SQL_DATABASE);
+      const { rows } = await db.query<{ code: string }>('SELECT code FROM ledger_rejections WHERE organization = $1 AND code = $2', [mess.id, 'TOKEN.MISSING']);
+      expect(rows.length).toBeGreaterThan(0);
     });
 
     it('a token of another organization on this inbound topic → TOKEN.WRONG_ORGANIZATION', async () => {
