@@ -1,10 +1,12 @@
 import { inboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
 import { AccessDenials, runTarget, type RunningTarget } from '@passerelle/platform';
 import { admitTestOrganization, caseEvent, inboundMessage, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
+import { EventStreams, LogFanout } from '../../gateway/src/index';
 import { ALL_COMPONENTS } from './components';
 
 /**
@@ -78,7 +80,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect(published).toMatchObject({ status: 201, etag: '"3"', location: `/receipts/${event.id}`, body: { status: 'accepted', revision: 3 } });
     const view = await read(b, `/cases/${caseId}?minRevision=3`);
     expect(view).toMatchObject({ status: 200, etag: '"3"', body: { caseId, organization: b.id, revision: 3, hash: published.body.hash } });
-    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v1']);
+    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v2']);
     expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect(await read(c, `/cases/case-that-never-was`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect((await read(b, `/cases/${caseId}`, { 'if-none-match': '"3"' })).status).toBe(304);
@@ -228,6 +230,8 @@ describe('the embedded hub: gateway, views and event stream', () => {
     /** Opens a stream; collects events; `pause()` stops reading the socket, like a stuck client. */
     function open(token: string, lastEventId?: string) {
       const events: Array<{ id: string; data: CaseEventEnvelope }> = [];
+      const ends: Array<{ code: string; message: string }> = [];
+      const state = { finished: false };
       let response: IncomingMessage | undefined;
       const request = get(`${hub.url}/events/stream`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (res) => {
         response = res;
@@ -239,11 +243,13 @@ describe('the embedded hub: gateway, views and event stream', () => {
           for (const frame of frames) {
             const id = /^id: (.*)$/m.exec(frame)?.[1];
             const data = /^data: (.*)$/m.exec(frame)?.[1];
-            if (id && data) events.push({ id, data: JSON.parse(data) as CaseEventEnvelope });
+            if (/^event: end$/m.test(frame) && data) ends.push(JSON.parse(data) as { code: string; message: string });
+            else if (id && data) events.push({ id, data: JSON.parse(data) as CaseEventEnvelope });
           }
         });
+        res.on('end', () => (state.finished = true));
       });
-      return { events, pause: () => response?.pause(), resume: () => response?.resume(), close: () => request.destroy() };
+      return { events, ends, state, pause: () => response?.pause(), resume: () => response?.resume(), close: () => request.destroy() };
     }
 
     it('refuses a bogus Last-Event-ID with 400', async () => {
@@ -288,6 +294,69 @@ describe('the embedded hub: gateway, views and event stream', () => {
       await until(() => ofCase(resumed).length === 150, 30_000);
       expect(ofCase(resumed)).toEqual(published.slice(150));
       for (const s of [stuck, live, resumed]) s.close();
+    }, 60_000);
+
+    /** 300 events of about 1.5 KB on A's inbound topic, as a Kafka publisher would; their ids. */
+    async function flood(caseId: string): Promise<string[]> {
+      const bus = hub.app.get<MessageBus>(MESSAGE_BUS);
+      const published: string[] = [];
+      for (let batch = 0; batch < 3; batch++) {
+        const messages = [];
+        for (let i = 0; i < 100; i++) {
+          const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: `svc-${batch}-${i}`, description: 'x'.repeat(1_000), requestedAt: now(), provider: a.id });
+          published.push(event.id);
+          messages.push(await inboundMessage(a, event));
+        }
+        await bus.publish(inboundTopic(a.id), messages);
+      }
+      return published;
+    }
+
+    it('ends the stream of a client that goes away while its socket is backed up: nothing is left waiting', async () => {
+      const streams = hub.app.get(EventStreams);
+      const fanout = hub.app.get(LogFanout);
+      await until(() => streams.serving() === 0, 30_000);
+      const caseId = await sharedCase();
+      const stuck = open(await b.token(['subscriber']));
+      const live = open(await b.token(['subscriber']));
+      await until(() => stuck.events.some((e) => e.data.caseid === caseId) && live.events.some((e) => e.data.caseid === caseId));
+      stuck.pause();
+      const published = await flood(caseId);
+      await until(() => live.events.filter((e) => e.data.caseid === caseId).length >= 2 + published.length, 30_000);
+      expect(stuck.events.filter((e) => e.data.caseid === caseId).length).toBeLessThan(2 + published.length); // backed up
+
+      stuck.close();
+      live.close();
+      await until(() => streams.serving() === 0 && fanout.listening() === 0, 30_000);
+    }, 90_000);
+
+    it('reads the log once for every stream: one shared follower fanned out, each organization getting its own events', async () => {
+      const store = hub.app.get<EventStore>(EVENT_STORE);
+      const subscribe = jest.spyOn(store, 'subscribeToAll');
+      try {
+        const caseId = await sharedCase();
+        const streams = [open(await b.token(['subscriber'])), open(await b.token(['subscriber'])), open(await b.token(['subscriber']))];
+        const outsider = open(await c.token(['subscriber']));
+        await until(() => streams.every((s) => s.events.some((e) => e.data.caseid === caseId)));
+        const published = await flood(caseId);
+        await until(() => streams.every((s) => s.events.filter((e) => e.data.caseid === caseId).length === 2 + published.length), 30_000);
+        for (const s of streams) expect(s.events.filter((e) => e.data.caseid === caseId).slice(2).map((e) => e.data.id)).toEqual(published);
+        expect(outsider.events.filter((e) => e.data.caseid === caseId)).toEqual([]);
+        // At most the shared follower's own first subscription (if no stream had started it yet), not one per stream.
+        expect(subscribe.mock.calls.length).toBeLessThanOrEqual(1);
+        for (const s of [...streams, outsider]) s.close();
+      } finally {
+        subscribe.mockRestore();
+      }
+    }, 90_000);
+
+    it('ends a stream when its token expires, with a last event saying so (TOKEN.EXPIRED)', async () => {
+      const caseId = await sharedCase();
+      const stream = open(await b.token(['subscriber'], 3));
+      await until(() => stream.events.some((e) => e.data.caseid === caseId));
+      await until(() => stream.state.finished, 30_000);
+      expect(stream.ends).toEqual([{ code: 'TOKEN.EXPIRED', message: expect.stringMatching(/^the token expired at .*; reconnect with a new token and Last-Event-ID$/) as string }]);
+      stream.close();
     }, 60_000);
   });
 });

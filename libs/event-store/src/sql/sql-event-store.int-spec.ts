@@ -46,12 +46,12 @@ class SteerableDatabase implements SqlDatabase {
   }
 
   /**
-   * An append is one statement (es_append); when steered, it runs inside a transaction of its
+   * An append is one statement (es_append, or es_append_many for a group); when steered, it runs inside a transaction of its
    * own so the hooks can hold it just before (nothing locked yet) or just after (positions
    * drawn, APPEND_LOCK held, not committed).
    */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    if (!sql.includes('es_append(') || !(this.beforeInsert || this.beforeCommit || this.everyCommit)) return this.inner.query<R>(sql, params);
+    if (!sql.includes('es_append') || !(this.beforeInsert || this.beforeCommit || this.everyCommit)) return this.inner.query<R>(sql, params);
     return this.inner.transaction(async (tx) => {
       await this.take('beforeInsert')?.();
       const result = await tx.query<R>(sql, params);
