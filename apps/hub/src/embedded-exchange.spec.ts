@@ -2,7 +2,7 @@ import { inboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
-import { runTarget, type RunningTarget } from '@passerelle/platform';
+import { AccessDenials, runTarget, type RunningTarget } from '@passerelle/platform';
 import { admitTestOrganization, caseEvent, inboundMessage, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
@@ -100,7 +100,12 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: 'Not An Org' });
     expect(await publish(a, event)).toMatchObject({ status: 422, body: { code: 'SCHEMA.INVALID', errors: [expect.objectContaining({ pointer: '/data/provider' })] } });
     const other = await caseEvent(c.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
-    expect(await publish(c, other)).toMatchObject({ status: 403, body: { code: 'CASE.NOT_A_PARTICIPANT' } });
+    // An outsider gets one answer whether the case exists or not.
+    const missing = await caseEvent(c.id, `case-${randomUUID().slice(0, 8)}`, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
+    const [onCase, onMissing] = [await publish(c, other), await publish(c, missing)];
+    expect(onCase).toMatchObject({ status: 404, body: { status: 'rejected', code: 'CASE.NOT_FOUND', message: `no case ${caseId} for ${c.id}` } });
+    expect(onMissing).toMatchObject({ status: 404, body: { status: 'rejected', code: 'CASE.NOT_FOUND', message: `no case ${missing.caseid} for ${c.id}` } });
+    expect(Object.keys(onCase.body).sort()).toEqual(Object.keys(onMissing.body).sort());
     const elsewhere = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
     const mismatch = await fetch(`${hub.url}/cases/another-case/events`, {
       method: 'POST',
@@ -184,11 +189,41 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const log = await read(a, `/cases/${caseId}/access-log`);
     expect(log.status).toBe(200);
     expect(log.body).toEqual([
-      expect.objectContaining({ organization: b.id, purpose: 'eligibility check', revision: 2 }),
-      expect.objectContaining({ organization: a.id, purpose: 'unspecified' }),
+      expect.objectContaining({ kind: 'read', organization: b.id, purpose: 'eligibility check', revision: 2 }),
+      expect.objectContaining({ kind: 'read', organization: a.id, purpose: 'unspecified' }),
     ]);
     expect((await read(auditor, `/cases/${caseId}/access-log`, {}, ['auditor'])).status).toBe(200);
     expect((await read(b, `/cases/${caseId}/access-log`)).status).toBe(404);
+  });
+
+  it('keeps every refused read and publish in the case’s access log (who, what, why), for the owner and auditors: probing shows', async () => {
+    const caseId = await sharedCase();
+    const probe = await caseEvent(c.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
+    expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404 });
+    expect(await read(c, `/cases/${caseId}/access-log`)).toMatchObject({ status: 404 });
+    expect(await publish(c, probe)).toMatchObject({ status: 404 });
+    expect((await fetch(`${hub.url}/cases/${caseId}`)).status).toBe(401);
+    expect(await read(c, `/cases/${caseId}`, {}, ['auditor'])).toMatchObject({ status: 403, body: { code: 'TOKEN.ROLE_MISSING' } });
+    const untouched = `case-${randomUUID().slice(0, 8)}`;
+    expect(await read(c, `/cases/${untouched}`)).toMatchObject({ status: 404 });
+
+    const log = await read(a, `/cases/${caseId}/access-log`);
+    const denied = (log.body as unknown as Array<Record<string, unknown>>).filter((e) => e.kind === 'denied');
+    const entry = (action: string, organization: string | null, status: number, code: string, target: string) =>
+      expect.objectContaining({ kind: 'denied', action, organization, status, code, target, reason: expect.any(String), at: expect.any(String) });
+    expect(denied).toEqual([
+      entry('read', c.id, 404, 'CASE.NOT_FOUND', `GET /cases/${caseId}`),
+      entry('read', c.id, 404, 'CASE.NOT_FOUND', `GET /cases/${caseId}/access-log`),
+      entry('publish', c.id, 404, 'CASE.NOT_FOUND', probe.id),
+      entry('read', null, 401, 'TOKEN.MISSING', `GET /cases/${caseId}`),
+      entry('read', c.id, 403, 'TOKEN.ROLE_MISSING', `GET /cases/${caseId}`),
+    ]);
+    expect(denied[0]).toMatchObject({ subject: expect.stringContaining(c.id), reason: `no case ${caseId} for ${c.id}` });
+    const audited = await read(auditor, `/cases/${untouched}/access-log`, {}, ['auditor']);
+    expect(audited).toMatchObject({ status: 200, body: [entry('read', c.id, 404, 'CASE.NOT_FOUND', `GET /cases/${untouched}`)] });
+    const counts = hub.app.get(AccessDenials).counts();
+    expect(counts.get('read CASE.NOT_FOUND')).toBeGreaterThanOrEqual(3);
+    expect(counts.get('publish CASE.NOT_FOUND')).toBeGreaterThanOrEqual(1);
   });
 
   describe('the event stream (SSE)', () => {

@@ -55,6 +55,7 @@ export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
 export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
+export { ACCESS_DENIED, ACCESS_STREAM_PREFIX, accessStreamId, CASE_VIEWED, denialStatusOf, type AccessDenial } from './exchange/access-log';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';
 export {
   CASE_STREAM_PREFIX,

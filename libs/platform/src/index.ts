@@ -4,3 +4,4 @@ export { composeTarget, PLATFORM_CONFIG, type Component } from './target';
 export { runTarget, main, StartupError, type RunningTarget } from './bootstrap';
 export { HealthController, type Dependency } from './health/health.controller';
 export { Caller, RequireRole, TokenGuard } from './auth/auth';
+export { AccessDenials, type DeniedAttempt } from './access/access-denials';

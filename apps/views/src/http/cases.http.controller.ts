@@ -4,7 +4,7 @@ import type { VerifiedCaller } from '@passerelle/identity';
 import { Caller, RequireRole } from '@passerelle/platform';
 import type { Response } from 'express';
 import type { CaseView } from '../domain/case-view';
-import { AccessLog, type CaseRead } from '../projection/access-log';
+import { AccessLog, type AccessLogEntry } from '../projection/access-log';
 import { Projector } from '../projection/projector';
 import type { CaseSummary } from '../projection/view-store';
 
@@ -72,14 +72,14 @@ export class CasesController {
 
   @Get(':caseId/access-log')
   @RequireRole('publisher', 'subscriber', 'auditor')
-  @ApiOperation({ summary: 'Who read the case, when and for what purpose: for auditors and the case owner' })
-  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<CaseRead[]> {
+  @ApiOperation({ summary: 'Who read the case, when and for what purpose, and every refused attempt to read it or publish to it (401, 403, 404: who, why): for auditors and the case owner' })
+  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<AccessLogEntry[]> {
     const auditor = caller.roles.includes('auditor');
     if (!auditor) {
       const view = await this.projector.viewStore().get(caller.organization.id, caseId);
       if (view?.owner !== caller.organization.id) throw new NotFoundException({ code: 'CASE.NOT_FOUND', message: `no case ${caseId} owned by ${caller.organization.id}` });
     }
-    return this.accessLog.reads(caseId);
+    return this.accessLog.entries(caseId);
   }
 }
 
