@@ -1,6 +1,6 @@
 import { PgliteDatabase, type SqlDatabase } from '@passerelle/database';
 import { ParkingLot } from './parking-lot';
-import { BatchUnavailable, PoisonGuard } from './poison-guard';
+import { BatchUnavailable, isRetriable, PoisonGuard } from './poison-guard';
 
 interface Item {
   caseId: string;
@@ -121,10 +121,27 @@ describe('PoisonGuard: bounded retries, then parked; a parked message holds back
     expect(await lot.list({ component })).toEqual([]);
   });
 
-  it('Given a message that keeps failing retriably while the others succeed, When its tries are used, Then it is parked', async () => {
+  it('Given a message that keeps failing retriably with nothing succeeding after it, When its tries are used, Then nothing is parked: the outage may have begun there', async () => {
     flaky.set('a#1', 100);
-    await guard().handle([{ caseId: 'b', n: 2 }, { caseId: 'a', n: 1 }]);
+    await expect(guard().handle([{ caseId: 'b', n: 2 }, { caseId: 'a', n: 1 }])).rejects.toBeInstanceOf(BatchUnavailable);
+    expect(await lot.list({ component })).toEqual([]);
+  });
+
+  it('Given a client that gave up after its own retries (kafkajs KafkaJSNumberOfRetriesExceeded), When it is judged, Then it counts as retriable', () => {
+    const exhausted = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
+    expect(isRetriable(exhausted)).toBe(true);
+    expect(isRetriable(new Error('x', { cause: new Unavailable('down') }))).toBe(true);
+    expect(isRetriable(Object.assign(new Error('x', { cause: new Unavailable('down') }), { retriable: false }))).toBe(false);
+    expect(isRetriable(new TypeError('bug'))).toBe(false);
+  });
+
+  it('Given a message that keeps failing retriably while the others after it succeed, When its tries are used, Then it is parked with its case behind it', async () => {
+    flaky.set('a#1', 100);
+    await guard().handle([{ caseId: 'a', n: 1 }, { caseId: 'a', n: 3 }, { caseId: 'b', n: 2 }]);
     expect(processed).toEqual(['b#2']);
-    expect((await lot.list({ component })).map((p) => [p.caseId, p.error.code, p.error.retriable, p.attempts])).toEqual([['a', 'BUS.UNAVAILABLE', true, 4]]);
+    expect((await lot.list({ component })).map((p) => [p.caseId, p.error.code, p.error.retriable, p.attempts])).toEqual([
+      ['a', 'BUS.UNAVAILABLE', true, 4],
+      ['a', 'PARKED.HELD_BACK', false, 0],
+    ]);
   });
 });

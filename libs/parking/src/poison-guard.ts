@@ -73,24 +73,46 @@ export class PoisonGuard<T> {
       await this.parkHeld(described.filter((d) => !free.includes(d)), held);
       return;
     }
-    // One by one, in order; a case stops at its first parked item.
-    let succeeded = 0;
-    for (const { item, description } of described) {
+    // One by one, in order; a case stops at its first parked item. An item that keeps failing
+    // retriably is parked only if an item after it succeeds (else the outage began there).
+    let lastSuccess = -1;
+    const suspects: Array<{ index: number; description: ParkedDescription; error: unknown; attempts: number; behind: Array<{ item: T; description: ParkedDescription }> }> = [];
+    const suspectOf = new Map<string, (typeof suspects)[number]>();
+    for (const [index, { item, description }] of described.entries()) {
       const caseId = description.caseId;
+      const suspect = caseId === null ? undefined : suspectOf.get(caseId);
+      if (suspect) {
+        suspect.behind.push({ item, description });
+        continue;
+      }
       if (isHeld(description)) {
         await this.parkHeld([{ item, description }], held);
         continue;
       }
       const outcome = await this.attempt([item]);
       if (outcome.ok) {
-        succeeded += 1;
+        lastSuccess = index;
         continue;
       }
-      if (isRetriable(outcome.error) && succeeded === 0) throw new BatchUnavailable(outcome.error);
-      const [id] = await this.options.lot.park([{ component: this.options.component, ...description, error: describeError(outcome.error), attempts: outcome.attempts + 1 }]);
-      this.options.onParked?.({ id: id!, caseId, source: description.source, error: describeError(outcome.error) });
-      if (caseId !== null) held.set(caseId, { id: id!, source: description.source });
+      if (isRetriable(outcome.error)) {
+        const entry = { index, description, error: outcome.error, attempts: outcome.attempts + 1, behind: [] };
+        suspects.push(entry);
+        if (caseId !== null) suspectOf.set(caseId, entry);
+        continue;
+      }
+      await this.parkFailed(description, outcome.error, outcome.attempts + 1, held);
     }
+    for (const suspect of suspects) {
+      if (suspect.index > lastSuccess) throw new BatchUnavailable(suspect.error);
+      await this.parkFailed(suspect.description, suspect.error, suspect.attempts, held);
+      await this.parkHeld(suspect.behind, held);
+    }
+  }
+
+  private async parkFailed(description: ParkedDescription, error: unknown, attempts: number, held: Map<string, { id: string; source: ParkedSource }>): Promise<void> {
+    const [id] = await this.options.lot.park([{ component: this.options.component, ...description, error: describeError(error), attempts }]);
+    this.options.onParked?.({ id: id!, caseId: description.caseId, source: description.source, error: describeError(error) });
+    if (description.caseId !== null) held.set(description.caseId, { id: id!, source: description.source });
   }
 
   /**
@@ -180,8 +202,17 @@ export class PoisonGuard<T> {
   }
 }
 
-export function isRetriable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+/**
+ * Whether trying again may help: the error says `retriable`, or it reports that retriable
+ * errors went on past a client's own retries (kafkajs' KafkaJSNumberOfRetriesExceeded, whose
+ * cause is the last of them): that is an outage, not a bad message.
+ */
+export function isRetriable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { retriable?: unknown; name?: unknown; cause?: unknown };
+  if (e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  if (e.retriable === false) return false;
+  return e.cause !== undefined && isRetriable(e.cause, depth + 1);
 }
 
 /** An error in the parking lot's terms: its code (ours, or the vendor's name), message and retriability. */
