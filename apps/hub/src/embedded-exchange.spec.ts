@@ -36,7 +36,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     await hub.app.close();
   });
 
-  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error('timed out');
@@ -80,7 +80,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect(published).toMatchObject({ status: 201, etag: '"3"', location: `/receipts/${event.id}`, body: { status: 'accepted', revision: 3 } });
     const view = await read(b, `/cases/${caseId}?minRevision=3`);
     expect(view).toMatchObject({ status: 200, etag: '"3"', body: { caseId, organization: b.id, revision: 3, hash: published.body.hash } });
-    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v1']);
+    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v2']);
     expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect(await read(c, `/cases/case-that-never-was`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect((await read(b, `/cases/${caseId}`, { 'if-none-match': '"3"' })).status).toBe(304);
@@ -118,11 +118,63 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect({ status: twice.status, body: await twice.json() }).toMatchObject({ status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: expect.stringContaining('"id" appears twice') } });
   });
 
+  it('refuses an event id reused with other content (409 EVENT.ID_REUSED); a true redelivery gets its original receipt (201)', async () => {
+    const caseId = await sharedCase();
+    const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
+    const first = await publish(a, event);
+    const altered = await publish(a, { ...event, data: { ...event.data, description: 'altered after the receipt' } });
+    const again = await publish(a, event);
+
+    expect(first).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3 } });
+    expect(altered).toMatchObject({ status: 409, body: { status: 'rejected', code: 'EVENT.ID_REUSED', message: expect.stringContaining(`event id ${event.id} of ${a.id} already stands for another event`) } });
+    expect(again).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3, position: first.body.position, hash: first.body.hash } });
+    expect(await read(a, `/cases/${caseId}?minRevision=3`)).toMatchObject({ status: 200, body: { revision: 3 } });
+  });
+
+  it('accepts only JSON bodies (application/json, application/cloudevents+json): anything else is 415 REQUEST.UNSUPPORTED_MEDIA_TYPE, nothing stored', async () => {
+    const caseId = await sharedCase();
+    const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
+    const headers = { authorization: `Bearer ${await a.token(['publisher'])}`, 'passerelle-signature': await a.sign(event) };
+    const post = async (body: string | Uint8Array, contentType?: string) => {
+      const response = await fetch(`${hub.url}/cases/${caseId}/events`, { method: 'POST', headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const form = new URLSearchParams(Object.entries(event).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+
+    expect(await post(form, 'application/x-www-form-urlencoded')).toEqual({
+      status: 415,
+      body: { statusCode: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'a request body of type application/x-www-form-urlencoded is not accepted: send JSON as application/json or application/cloudevents+json' },
+    });
+    expect(await post(JSON.stringify(event), 'text/plain')).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' } });
+    expect(await post(new TextEncoder().encode(JSON.stringify(event)))).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('without a Content-Type') } });
+    expect(await read(a, `/cases/${caseId}`)).toMatchObject({ status: 200, body: { revision: 2 } });
+
+    expect(await post(JSON.stringify(event), 'application/cloudevents+json; charset=UTF-8')).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3 } });
+  });
+
+  it('answers oversized headers with a coded JSON error: 431 TOKEN.TOO_LARGE for the token, REQUEST.HEADERS_TOO_LARGE otherwise; 401 TOKEN.TOO_LARGE under the header cap', async () => {
+    const get = async (headers: Record<string, string>) => {
+      const response = await fetch(`${hub.url}/cases/case-any`, { headers });
+      return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await get({ authorization: `Bearer ${'a'.repeat(40_000)}` })).toEqual({
+      status: 431,
+      type: 'application/json; charset=utf-8',
+      body: { statusCode: 431, code: 'TOKEN.TOO_LARGE', message: 'the token is over the 16384-byte limit' },
+    });
+    expect(await get({ authorization: `Bearer ${await b.token(['subscriber'])}`, 'x-padding': 'p'.repeat(40_000) })).toEqual({
+      status: 431,
+      type: 'application/json; charset=utf-8',
+      body: { statusCode: 431, code: 'REQUEST.HEADERS_TOO_LARGE', message: 'the request headers are over the 32768-byte limit' },
+    });
+    expect(await get({ authorization: `Bearer ${'a'.repeat(20_000)}` })).toMatchObject({ status: 401, body: { code: 'TOKEN.TOO_LARGE' } });
+  });
+
   it('waits at most minRevision’s bound, then says where the view stands (409 VIEW.BEHIND)', async () => {
     const caseId = await sharedCase();
     expect(await read(a, `/cases/${caseId}?minRevision=99`)).toMatchObject({ status: 409, body: { code: 'VIEW.BEHIND', revision: 2, minRevision: 99 } });
     expect(await read(a, `/cases/${caseId}?minRevision=soon`)).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY' } });
-  }, 15_000);
+  }, 60_000);
 
   it('logs every read of a case; the owner and auditors may see the log, others get 404', async () => {
     const caseId = await sharedCase();
