@@ -140,8 +140,16 @@ describe('PoisonGuard: bounded retries, then parked; a parked message holds back
     await guard().handle([{ caseId: 'a', n: 1 }, { caseId: 'a', n: 3 }, { caseId: 'b', n: 2 }]);
     expect(processed).toEqual(['b#2']);
     expect((await lot.list({ component })).map((p) => [p.caseId, p.error.code, p.error.retriable, p.attempts])).toEqual([
-      ['a', 'BUS.UNAVAILABLE', true, 4],
+      ['a', 'BUS.UNAVAILABLE', true, 7],
       ['a', 'PARKED.HELD_BACK', false, 0],
     ]);
+  });
+
+  it('Given an outage that ends in the middle of a batch, When the rest succeeds, Then what failed during it is tried again and nothing is parked', async () => {
+    // a#1 fails through the whole batch's tries and its own (the outage), then passes; b#2 after it succeeds.
+    flaky.set('a#1', 6);
+    await guard().handle([{ caseId: 'a', n: 1 }, { caseId: 'a', n: 3 }, { caseId: 'b', n: 2 }]);
+    expect(processed).toEqual(['b#2', 'a#1', 'a#3']);
+    expect(await lot.list({ component })).toEqual([]);
   });
 });

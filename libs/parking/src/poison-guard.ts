@@ -74,9 +74,11 @@ export class PoisonGuard<T> {
       return;
     }
     // One by one, in order; a case stops at its first parked item. An item that keeps failing
-    // retriably is parked only if an item after it succeeds (else the outage began there).
+    // retriably is a suspect: if nothing after it succeeds, the outage began there (the batch
+    // fails whole); if something did, it is tried once more — an outage over by then lets it
+    // through — and parked only if it fails again, its case's later items behind it.
     let lastSuccess = -1;
-    const suspects: Array<{ index: number; description: ParkedDescription; error: unknown; attempts: number; behind: Array<{ item: T; description: ParkedDescription }> }> = [];
+    const suspects: Array<{ index: number; item: T; description: ParkedDescription; error: unknown; attempts: number; behind: Array<{ item: T; description: ParkedDescription }> }> = [];
     const suspectOf = new Map<string, (typeof suspects)[number]>();
     for (const [index, { item, description }] of described.entries()) {
       const caseId = description.caseId;
@@ -95,7 +97,7 @@ export class PoisonGuard<T> {
         continue;
       }
       if (isRetriable(outcome.error)) {
-        const entry = { index, description, error: outcome.error, attempts: outcome.attempts + 1, behind: [] };
+        const entry = { index, item, description, error: outcome.error, attempts: outcome.attempts + 1, behind: [] };
         suspects.push(entry);
         if (caseId !== null) suspectOf.set(caseId, entry);
         continue;
@@ -104,8 +106,14 @@ export class PoisonGuard<T> {
     }
     for (const suspect of suspects) {
       if (suspect.index > lastSuccess) throw new BatchUnavailable(suspect.error);
-      await this.parkFailed(suspect.description, suspect.error, suspect.attempts, held);
-      await this.parkHeld(suspect.behind, held);
+      const queue = [{ item: suspect.item, description: suspect.description }, ...suspect.behind];
+      for (const [i, { item, description }] of queue.entries()) {
+        const outcome = await this.attempt([item]);
+        if (outcome.ok) continue;
+        await this.parkFailed(description, outcome.error, outcome.attempts + (i === 0 ? suspect.attempts : 1), held);
+        await this.parkHeld(queue.slice(i + 1), held);
+        break;
+      }
     }
   }
 
