@@ -32,6 +32,11 @@ export interface PlatformConfig {
   tokens: { audience: string; maxTokenAgeSeconds: number; clockToleranceSeconds: number };
   /** How often the audit component signs a checkpoint of the log (0: only on request). */
   checkpointIntervalSeconds: number;
+  /**
+   * How long a single-writer lease (the relay, the views following the log) lasts unless its
+   * holder renews it: how long a dead instance holds up its stand-by (PASSERELLE_LEASE_SECONDS).
+   */
+  leaseSeconds: number;
   /** How long the gateway waits for an event's receipt before answering 202 (ms). */
   receiptTimeoutMs: number;
   /** Where development keys are written and read (demo federation, CLI). */
@@ -149,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     keysDir: resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'),
     receiptTimeoutMs: seconds(env, 'PASSERELLE_RECEIPT_TIMEOUT', 10) * 1000,
     checkpointIntervalSeconds: seconds(env, 'PASSERELLE_CHECKPOINT_INTERVAL', 60),
+    leaseSeconds: Math.max(1, seconds(env, 'PASSERELLE_LEASE_SECONDS', 10)),
     seedDemoFederation: seed === 'on',
     http: {
       host: env.HOST ?? '127.0.0.1',

@@ -4,6 +4,7 @@ import { defaultSchemasDir, denialStatusOf, inboundTopic, readSchemaDirectory, r
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, TOKEN_VERIFIER, type EventSignatureVerifier, type FederationDirectory, type TokenVerifier } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type OutgoingMessage, type Subscription } from '@passerelle/messaging';
+import { describeKafkaMessage, ParkingLot, PoisonGuard, restoreKafkaMessage } from '@passerelle/parking';
 import { AccessDenials, PLATFORM_CONFIG, type DeniedAttempt, type PlatformConfig } from '@passerelle/platform';
 import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-events/record-case-events.command';
 import { RejectionLog } from '../rejections/rejection-log';
@@ -19,6 +20,7 @@ import { screen, type Screened } from './screening';
 export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InboundConsumer.name);
   private subscription: Subscription | undefined;
+  private replays: { stop(): Promise<void> } | undefined;
   private validator!: RegisteredValidator;
 
   constructor(
@@ -41,18 +43,31 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       onError: (err) => this.logger.warn({ err }, 'could not refresh the schemas'),
     });
     const groupId = `${this.config.groupPrefix}-ledger`;
+    // A message that cannot be recorded (after bounded retries) is parked rather than retried
+    // for ever: its case waits behind it, the other cases go on; an operator replays it.
+    const guard = new PoisonGuard<IncomingMessage>({
+      component: groupId,
+      lot: await ParkingLot.open(this.db),
+      process: (messages) => this.handleBatch(messages),
+      describe: describeKafkaMessage,
+      restore: restoreKafkaMessage,
+      onParked: (m) => this.logger.error({ parked: m.id, caseId: m.caseId, source: m.source, error: m.error }, `an inbound message was parked: ${m.error.message}`),
+      onReplayed: (m) => this.logger.log({ parked: m.id, caseId: m.caseId }, 'a parked inbound message was replayed'),
+    });
+    this.replays = guard.replayEvery(1_000, (err) => this.logger.error({ err }, 'could not replay parked messages; trying again'));
     this.subscription = await subscribeToTopicSet(this.bus, {
       groupId,
       fromBeginning: true,
       topics: () => this.directory.organizations().filter((o) => o.roles.includes('publisher')).map((o) => inboundTopic(o.id)),
       refreshMs: 2_000,
-      handleBatch: (messages) => this.handleBatch(messages),
+      handleBatch: (messages) => guard.handle(messages),
       onError: (err) => this.logger.warn({ err }, 'could not follow the inbound topics; retrying'),
     });
     this.logger.log({ group: groupId }, 'ledger consuming inbound topics');
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.replays?.stop();
     this.validator?.close();
     await this.subscription?.close();
   }
@@ -72,8 +87,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       await this.publish(receipts);
       for (const { receipt } of rejected) this.logger.log({ organization: receipt.organization, eventId: receipt.eventId, code: receipt.code }, `rejected: ${receipt.reason}`);
     } catch (err) {
-      // Not committed: the bus delivers the batch again. Said once here, never swallowed.
-      this.logger.error({ err, messages: messages.length, topic: messages[0]?.topic }, 'could not record a batch of inbound events; it will be delivered again');
+      // Tried again (bounded) by the guard, then parked, never swallowed.
+      this.logger.error({ err, messages: messages.length, topic: messages[0]?.topic }, 'could not record a batch of inbound events');
       throw err;
     }
   }

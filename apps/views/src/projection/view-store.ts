@@ -66,10 +66,14 @@ export class ViewStore {
     return new ViewStore(db, await Checkpoints.open(db));
   }
 
-  /** Applies the items in order; returns how many changed a view. */
-  async apply(items: readonly ViewItem[], checkpoint?: { name: string; position: bigint }): Promise<number> {
+  /**
+   * Applies the items in order; returns how many changed a view. `fence` runs first in the
+   * transaction: a writer that lost its lease is refused there, before anything is written.
+   */
+  async apply(items: readonly ViewItem[], checkpoint?: { name: string; position: bigint }, fence?: (tx: SqlExecutor) => Promise<void>): Promise<number> {
     if (items.length === 0 && !checkpoint) return 0;
     return this.db.transaction(async (tx) => {
+      await fence?.(tx);
       const views = await this.lock(tx, items);
       const changed = new Map<string, CaseSummaryState>();
       const entries: Array<{ organization: string; caseId: string; entry: TimelineEntry }> = [];
