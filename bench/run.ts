@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
 import { e2eBenchmark, soakBenchmark } from './e2e.bench';
 import { Infrastructure } from './infrastructure';
+import { insightsBenchmark } from './insights.bench';
 import { machine, spread, type Figure } from './measure';
 import { replayBenchmark } from './replay.bench';
 import { validateBenchmark } from './validate.bench';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   replay: replayBenchmark,
   views: viewsBenchmark,
   e2e: e2eBenchmark,
+  insights: insightsBenchmark,
   soak: soakBenchmark,
 };
 /** Run only when named: the soak alone takes ten minutes. */
