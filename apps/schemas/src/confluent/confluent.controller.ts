@@ -1,5 +1,5 @@
 import { Body, type CallHandler, Controller, type ExecutionContext, Get, HttpCode, Injectable, type NestInterceptor, Param, Post, Put, Query, UseFilters, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { parseSchemaId, parseStrictJson, type CatalogEntry } from '@passerelle/contracts';
 import { RequireRole } from '@passerelle/platform';
 import type { Response } from 'express';
