@@ -1,13 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { parseStrictJson } from '@passerelle/contracts';
 import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config';
 import type { Logger } from 'pino';
 import { HttpErrorsFilter } from './http-errors.filter';
+import { openApiDocument } from './openapi';
 import { createLogger, NestPinoLogger } from './logging';
 import { composeTarget, type Component } from './target';
 
@@ -51,8 +52,7 @@ export async function runTarget(name: string, components: readonly Component[], 
     };
     nest.useBodyParser('json', json);
     nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes));
-    const openapi = new DocumentBuilder().setTitle(`Passerelle ${name}`).setDescription(`The ${name} target: ${components.map((c) => c.name).join(', ')}`).build();
-    SwaggerModule.setup('docs', nest, () => SwaggerModule.createDocument(nest, openapi));
+    SwaggerModule.setup('docs', nest, () => openApiDocument(nest, name, `The ${name} target: ${components.map((c) => c.name).join(', ')}`));
 
     const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind };
     if (components.some((c) => c.needs.includes('store'))) {
