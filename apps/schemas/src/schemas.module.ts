@@ -1,7 +1,6 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { defaultSchemasDir } from '@passerelle/contracts';
 import { ConfluentController } from './confluent/confluent.controller';
-import { SchemaRegistryBodyMiddleware } from './confluent/registry-media-types';
 import { SubjectsController } from './http/subjects.controller';
 import { ValidateController } from './http/validate.controller';
 import { SCHEMAS_DIR, SchemaRegistry } from './registry/schema-registry';
@@ -12,9 +11,4 @@ import { SCHEMAS_DIR, SchemaRegistry } from './registry/schema-registry';
   providers: [SchemaRegistry, { provide: SCHEMAS_DIR, useFactory: () => defaultSchemasDir() }],
   exports: [SchemaRegistry],
 })
-export class SchemasModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Confluent clients send application/vnd.schemaregistry.v1+json: read on these routes only.
-    consumer.apply(SchemaRegistryBodyMiddleware).forRoutes(ConfluentController);
-  }
-}
+export class SchemasModule {}

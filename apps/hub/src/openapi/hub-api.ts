@@ -557,7 +557,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events of every committed event the caller’s organization is entitled to, in log order */
+        /**
+         * Server-Sent Events of every committed event the caller’s organization is entitled to, in log order
+         * @description The stream ends when the token expires, with a last `event: end` whose data is `{"code":"TOKEN.EXPIRED",…}`: reconnect with a new token and Last-Event-ID.
+         */
         get: operations["EventsStreamController_stream"];
         put?: never;
         post?: never;
@@ -714,6 +717,109 @@ export interface paths {
         get: operations["AuditController_keys"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insights/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Volumes, digital take-up, completion, time to decision, satisfaction and cost per completed request, by day × organization × service × channel × segment (docs/insights.md) */
+        get: operations["InsightsController_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insights/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Channel switches and repeat contacts of decided requests, by the day, organization, service, channel and segment of the request */
+        get: operations["InsightsController_journeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insights/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hand-offs between organizations (transfers, invitations): a from → to matrix by day, and how long each waited to be picked up */
+        get: operations["InsightsController_handoffs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insights/tariff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tariff in force (unit cost per contact by organization and channel, with validity periods) and the versions before it */
+        get: operations["InsightsController_tariff"];
+        /** Declare a new version of the tariff; it is in force at once, for every figure asked from then on */
+        put: operations["InsightsController_declareTariff"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insights/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the projection stands in the log, and a rebuild’s progress */
+        get: operations["InsightsController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insights/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forget every measure and count again from position 0; follow it with GET /insights/status */
+        post: operations["InsightsController_rebuild"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2260,6 +2366,185 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    InsightsController_channels: {
+        parameters: {
+            query: {
+                /** @description first day, YYYY-MM-DD (UTC) */
+                from: unknown;
+                /** @description last day, YYYY-MM-DD, included; at most 366 days after from */
+                to: unknown;
+                /** @description cells of this organization (your own, unless you are the operator or an auditor) */
+                organization?: unknown;
+                /** @description a service code ever requested */
+                service?: unknown;
+                channel?: "counter" | "phone" | "web" | "mobile" | "mail" | "email" | "sms" | "chat";
+                /** @description unspecified, or audience[/ageBand[/region]], e.g. individual/65+ (with grain=segment) */
+                segment?: unknown;
+                /** @description how finely cells are cut (default service): rolled-up keys read * */
+                grain?: "segment" | "service" | "organization";
+            };
+            header?: {
+                /** @description text/csv for CSV; JSON otherwise */
+                Accept?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description REQUEST.INVALID_QUERY: the field named is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INSIGHTS.NOT_VISIBLE: another organization’s figures */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InsightsController_journeys: {
+        parameters: {
+            query: {
+                /** @description first day, YYYY-MM-DD (UTC) */
+                from: unknown;
+                /** @description last day, YYYY-MM-DD, included; at most 366 days after from */
+                to: unknown;
+                /** @description cells of this organization (your own, unless you are the operator or an auditor) */
+                organization?: unknown;
+                /** @description a service code ever requested */
+                service?: unknown;
+                channel?: "counter" | "phone" | "web" | "mobile" | "mail" | "email" | "sms" | "chat";
+                /** @description unspecified, or audience[/ageBand[/region]], e.g. individual/65+ (with grain=segment) */
+                segment?: unknown;
+                /** @description how finely cells are cut (default service): rolled-up keys read * */
+                grain?: "segment" | "service" | "organization";
+            };
+            header?: {
+                accept?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description REQUEST.INVALID_QUERY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InsightsController_handoffs: {
+        parameters: {
+            query: {
+                /** @description first day, YYYY-MM-DD (UTC) */
+                from: unknown;
+                /** @description last day, YYYY-MM-DD, included; at most 366 days after from */
+                to: unknown;
+                /** @description hand-offs from or to this organization */
+                organization?: unknown;
+            };
+            header?: {
+                accept?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description REQUEST.INVALID_QUERY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InsightsController_tariff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    InsightsController_declareTariff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description TARIFF.INVALID: gap, overlap, negative cost, unknown organization… the field named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InsightsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    InsightsController_rebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
