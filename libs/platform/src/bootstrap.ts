@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { parseStrictJson } from '@passerelle/contracts';
 import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,8 @@ import { AccessDenials } from './access/access-denials';
 import type { AccessDenial } from '@passerelle/contracts';
 import type { VerifiedCaller } from '@passerelle/identity';
 import type { Request } from 'express';
-import { JSON_MEDIA_TYPES, limitRequestHeaders, refuseUnsupportedMediaTypes } from './http-limits';
+import { ACCEPTED_MEDIA_TYPES, limitRequestHeaders, refuseUnsupportedMediaTypes } from './http-limits';
+import { openApiDocument } from './openapi';
 import { createLogger, NestPinoLogger } from './logging';
 import { composeTarget, type Component } from './target';
 
@@ -51,7 +52,7 @@ export async function runTarget(name: string, components: readonly Component[], 
     // body-parser's own `verify` hook (Nest's typing leaves it out; we use no raw body).
     const json = {
       limit: config.http.maxBodyBytes,
-      type: [...JSON_MEDIA_TYPES],
+      type: [...ACCEPTED_MEDIA_TYPES],
       verify: (_request: unknown, _response: unknown, body: Buffer) => {
         const parsed = parseStrictJson(body.toString('utf8'));
         if ('error' in parsed) throw Object.assign(new SyntaxError(parsed.error), { type: 'entity.parse.failed', status: 400 });
@@ -61,8 +62,7 @@ export async function runTarget(name: string, components: readonly Component[], 
     nest.use(refuseUnsupportedMediaTypes);
     nest.useBodyParser('json', json);
     nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes, denialsRecorder(nest)));
-    const openapi = new DocumentBuilder().setTitle(`Passerelle ${name}`).setDescription(`The ${name} target: ${components.map((c) => c.name).join(', ')}`).build();
-    SwaggerModule.setup('docs', nest, () => SwaggerModule.createDocument(nest, openapi));
+    SwaggerModule.setup('docs', nest, () => openApiDocument(nest, name, `The ${name} target: ${components.map((c) => c.name).join(', ')}`));
 
     const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind };
     if (components.some((c) => c.needs.includes('store'))) {

@@ -49,6 +49,7 @@ export class FederationController {
 
   @Get('organizations/:id')
   @RequireRole('operator', 'auditor')
+  @ApiOperation({ summary: 'One member with its roles and keys; 404 FEDERATION.NOT_A_MEMBER if it is none' })
   one(@Param('id') id: string) {
     const org = this.registry.organization(id);
     if (!org) throw new NotFoundException({ code: 'FEDERATION.NOT_A_MEMBER', message: `${id} is not a member of the federation` });

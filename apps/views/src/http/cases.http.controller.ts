@@ -11,6 +11,25 @@ import type { CaseSummary } from '../projection/view-store';
 /** How long a read with ?minRevision= waits for the view to catch up. */
 const CATCH_UP_MS = 5_000;
 
+/** CaseView (domain/case-view.ts), for client generators. */
+const CASE_VIEW = {
+  type: 'object',
+  required: ['caseId', 'organization', 'status', 'participants', 'current', 'revision', 'position', 'hash', 'updatedAt'],
+  properties: {
+    caseId: { type: 'string' },
+    organization: { type: 'string', description: 'whose view this is' },
+    status: { type: 'string', enum: ['open', 'closed'] },
+    owner: { type: 'string', nullable: true },
+    title: { type: 'string', nullable: true },
+    participants: { type: 'array', items: { type: 'string' } },
+    current: { type: 'object', description: 'the latest data of each event type seen, by type name', additionalProperties: { type: 'object', additionalProperties: true } },
+    revision: { type: 'integer' },
+    position: { type: 'integer' },
+    hash: { type: 'string' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 @ApiTags('views')
 @ApiBearerAuth()
 @Controller('cases')
@@ -36,6 +55,7 @@ export class CasesController {
   @ApiOperation({ summary: 'The caller’s view of a case: what its organization is entitled to see, with the revision and chain hash it reflects' })
   @ApiQuery({ name: 'minRevision', required: false, description: 'wait (up to 5 s) until the view reflects at least this revision' })
   @ApiHeader({ name: 'Passerelle-Purpose', required: false, description: 'why the case is read; kept in the access log' })
+  @ApiResponse({ status: 200, description: 'The view, with its revision in ETag', schema: CASE_VIEW })
   @ApiResponse({ status: 304, description: 'If-None-Match names the current revision' })
   @ApiResponse({ status: 404, description: 'no such case for this organization (whether or not it exists for others)' })
   @ApiResponse({ status: 409, description: 'VIEW.BEHIND: the view did not reach minRevision in time; the body says where it is' })
