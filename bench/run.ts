@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
 import { e2eBenchmark, soakBenchmark } from './e2e.bench';
+import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
 import { machine, spread, type Figure } from './measure';
 import { replayBenchmark } from './replay.bench';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   verify: verifyBenchmark,
   append: appendBenchmark,
   replay: replayBenchmark,
+  http: httpBenchmark,
   e2e: e2eBenchmark,
   soak: soakBenchmark,
 };
