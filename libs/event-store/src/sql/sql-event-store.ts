@@ -72,6 +72,7 @@ const MAX_GROUP_EVENTS = 5_000;
  * Layout, append algorithm and the visibility rule are in docs/event-store.md.
  */
 export class SqlEventStore implements EventStore {
+  readonly locatesAll = true;
   private readonly subscriptions = new Set<PollingSubscription>();
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
   private notifying: Promise<void> | undefined;
@@ -330,7 +331,7 @@ export class SqlEventStore implements EventStore {
     const [row] = await this.rows<{ revision: string }>(STREAM_REVISION, [streamId]);
     const actual = row ? BigInt(row.revision) : 'no_stream';
     checkExpectedRevision(streamId, expected, actual);
-    return { nextExpectedRevision: actual === 'no_stream' ? -1n : actual, positions: [], hashes: [], duplicate: false };
+    return { nextExpectedRevision: actual === 'no_stream' ? -1n : actual, revisions: [], positions: [], hashes: [], duplicate: false };
   }
 
   /** After a commit: wake local subscribers now, and other processes through one NOTIFY. */
@@ -415,7 +416,7 @@ function outcomeOf(streamId: string, events: PreparedEvent[], expected: Expected
     const stored = new Map<string, StoredLink>(rows.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]));
     return replayedAppend(streamId, events, stored);
   }
-  return { nextExpectedRevision: BigInt(rows.at(-1)!.revision), positions: rows.map((r) => BigInt(r.position)), hashes: rows.map((r) => r.hash), duplicate: false };
+  return { nextExpectedRevision: BigInt(rows.at(-1)!.revision), revisions: rows.map((r) => BigInt(r.revision)), positions: rows.map((r) => BigInt(r.position)), hashes: rows.map((r) => r.hash), duplicate: false };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
