@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
 import { e2eBenchmark, soakBenchmark } from './e2e.bench';
+import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
 import { insightsBenchmark } from './insights.bench';
 import { machine, spread, type Figure } from './measure';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   append: appendBenchmark,
   replay: replayBenchmark,
   views: viewsBenchmark,
+  http: httpBenchmark,
   e2e: e2eBenchmark,
   insights: insightsBenchmark,
   soak: soakBenchmark,

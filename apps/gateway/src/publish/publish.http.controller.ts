@@ -100,9 +100,9 @@ export class PublishController {
     };
     if (signature !== undefined) headers[EXCHANGE_HEADERS.signature] = signature;
     if (expected !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = expected;
-    await this.bus.publish(inboundTopic(caller.organization.id), [{ key: caseId, value: JSON.stringify(envelope), headers }]);
-
-    const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs);
+    const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs, () =>
+      this.bus.publish(inboundTopic(caller.organization.id), [{ key: caseId, value: JSON.stringify(envelope), headers }]),
+    );
     const eventId = typeof envelope.id === 'string' ? envelope.id : undefined;
     const location = eventId ? `/receipts/${encodeURIComponent(eventId)}` : undefined;
     if (location) response.setHeader('Location', location);
