@@ -65,6 +65,20 @@ export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdow
     return rows[0]?.receipt;
   }
 
+  /**
+   * An organization's receipts, newest first: accepted and rejected alike, as the ledger
+   * published them (a redelivered event appears once per receipt). `before` pages on `seq`.
+   */
+  async list(organization: string, options: { status?: 'accepted' | 'rejected'; before?: number; limit: number }): Promise<Array<{ seq: number; receipt: Receipt }>> {
+    const { rows } = await this.db.query<{ seq: string; receipt: Receipt }>(
+      `SELECT seq::text AS seq, receipt FROM gateway_receipts
+       WHERE organization = $1 AND ($2::text IS NULL OR receipt->>'status' = $2) AND ($3::bigint IS NULL OR seq < $3::bigint)
+       ORDER BY seq DESC LIMIT $4`,
+      [organization, options.status ?? null, options.before ?? null, options.limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), receipt: r.receipt }));
+  }
+
   /** The receipt of one submission, or undefined when none came within `timeoutMs`. */
   async waitFor(submissionId: string, timeoutMs: number): Promise<Receipt | undefined> {
     const deadline = Date.now() + timeoutMs;
