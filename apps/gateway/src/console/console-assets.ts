@@ -1,23 +1,20 @@
 import { Injectable, Logger, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { projectRoot } from '@passerelle/contracts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** Where the console is served: the single-page app built by `npm run build` (apps/console). */
 export const CONSOLE_PATH = '/console';
 
 /**
  * The built console's folder: PASSERELLE_CONSOLE_DIR, or `dist/console` of the project this
- * file belongs to — found by walking up to its package.json, so the compiled gateway
- * (dist/apps/…) and the sources under test find the same build.
+ * file belongs to, so the compiled gateway (dist/apps/…) and the sources under test find the
+ * same build.
  */
 export function consoleAssetsDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PASSERELLE_CONSOLE_DIR) return resolve(env.PASSERELLE_CONSOLE_DIR);
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'passerelle') return join(dir, 'dist', 'console');
-  }
-  return resolve('dist', 'console');
+  return join(projectRoot(), 'dist', 'console');
 }
 
 // Everything the page needs comes from the hub itself: no other origin, no inline script.

@@ -31,6 +31,8 @@ export interface TimelineEntry {
   source: string;
   time: string;
   channel: string;
+  /** The event's link in the case's hash chain (absent from views written before it was kept). */
+  hash?: string;
   data: Record<string, unknown>;
 }
 
@@ -79,7 +81,7 @@ export function applyEvent(view: CaseView | undefined, organization: string, eve
     updatedAt: event.time,
     timeline: [
       ...base.timeline,
-      { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, data: event.data },
+      { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data },
     ],
   };
   const participants = new Set(base.participants);
