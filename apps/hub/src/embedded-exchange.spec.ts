@@ -168,12 +168,14 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const rejected = (await read(a, '/receipts?status=rejected', {}, ['publisher'])).body as unknown as Array<{ seq: number; receipt: Record<string, unknown> }>;
     expect(rejected.every((r) => r.receipt.status === 'rejected')).toBe(true);
     expect(rejected.find((r) => r.receipt.eventId === bad.id)!.receipt).toMatchObject({ status: 'rejected', code: 'SCHEMA.INVALID', errors: [expect.objectContaining({ pointer: '/data/provider' })] });
-    const all = (await read(a, '/receipts', {}, ['publisher'])).body as unknown as Array<{ seq: number; receipt: { status: string; caseId: string; organization: string } }>;
-    expect(all.map((r) => r.seq)).toEqual([...all.map((r) => r.seq)].sort((x, y) => y - x));
+    const all = (await read(a, '/receipts', {}, ['publisher'])).body as unknown as Array<{ seq: number; receipt: { status: string; caseId: string; organization: string; receivedAt: string } }>;
+    const times = all.map((r) => Date.parse(r.receipt.receivedAt));
+    expect(times).toEqual([...times].sort((x, y) => y - x));
     expect(all.filter((r) => r.receipt.caseId === caseId && r.receipt.status === 'accepted')).toHaveLength(3);
     expect(all.every((r) => r.receipt.organization === a.id)).toBe(true);
-    const older = (await read(a, `/receipts?before=${all[0]!.seq}`, {}, ['publisher'])).body as unknown as Array<{ seq: number }>;
-    expect(older[0]!.seq).toBeLessThan(all[0]!.seq);
+    const older = (await read(a, `/receipts?before=${encodeURIComponent(all[0]!.receipt.receivedAt)}`, {}, ['publisher'])).body as unknown as Array<{ receipt: { receivedAt: string } }>;
+    expect(older.every((r) => Date.parse(r.receipt.receivedAt) < times[0]!)).toBe(true);
+    expect(await read(a, '/receipts?before=yesterday', {}, ['publisher'])).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY' } });
     expect(((await read(b, '/receipts?status=rejected&limit=500', {}, ['publisher'])).body as unknown as Array<{ receipt: { eventId: string } }>).some((r) => r.receipt.eventId === bad.id)).toBe(false);
     expect(await read(a, '/receipts?status=lost', {}, ['publisher'])).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY', message: 'status must be accepted or rejected, not "lost"' } });
     expect((await read(a, '/receipts')).status).toBe(403); // a subscriber token

@@ -13,13 +13,14 @@ export class ReceiptsController {
 
   @Get()
   @RequireRole('publisher')
-  @ApiOperation({ summary: 'The receipts of the caller’s organization, newest first: accepted with revision and hash, rejected with the code, reason and schema paths' })
+  @ApiOperation({ summary: 'The receipts of the caller’s organization, most recently received first: accepted with revision and hash, rejected with the code, reason and schema paths' })
   @ApiQuery({ name: 'status', required: false, enum: ['accepted', 'rejected'] })
-  @ApiQuery({ name: 'before', required: false, description: 'the seq of the oldest receipt already read' })
+  @ApiQuery({ name: 'before', required: false, description: 'only receipts received before this instant (ISO 8601): the receivedAt of the oldest already read' })
   @ApiQuery({ name: 'limit', required: false, description: 'at most 500 (default 100)' })
   async list(@Caller() caller: VerifiedCaller, @Query('status') status?: string, @Query('before') before?: string, @Query('limit') limit?: string): Promise<Array<{ seq: number; receipt: Receipt }>> {
     if (status !== undefined && status !== 'accepted' && status !== 'rejected') throw bad(`status must be accepted or rejected, not ${JSON.stringify(status.slice(0, 40))}`);
-    return this.receipts.list(caller.organization.id, { status, before: whole('before', before), limit: Math.min(whole('limit', limit) ?? 100, 500) });
+    if (before !== undefined && Number.isNaN(Date.parse(before))) throw bad(`before must be an ISO 8601 instant, not ${JSON.stringify(before.slice(0, 40))}`);
+    return this.receipts.list(caller.organization.id, { status, before, limit: Math.min(whole('limit', limit) ?? 100, 500) });
   }
 
   @Get(':eventId')
