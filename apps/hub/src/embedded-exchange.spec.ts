@@ -81,7 +81,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect(published).toMatchObject({ status: 201, etag: '"3"', location: `/receipts/${event.id}`, body: { status: 'accepted', revision: 3 } });
     const view = await read(b, `/cases/${caseId}?minRevision=3`);
     expect(view).toMatchObject({ status: 200, etag: '"3"', body: { caseId, organization: b.id, revision: 3, hash: published.body.hash } });
-    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v1']);
+    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v2']);
     // Each entry carries its link in the chain; the last one is the hash the view reflects.
     expect((view.body.timeline as Array<{ hash: string }>).at(-1)!.hash).toBe(published.body.hash);
     expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });

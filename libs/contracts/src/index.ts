@@ -41,7 +41,7 @@ export {
 export { valueAt, type ValidationIssue } from './validation/issues';
 export type { CaseEventDataByType, CaseEventType } from './generated/case-events';
 export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
-export { addressChangedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
+export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';
