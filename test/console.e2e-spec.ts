@@ -105,7 +105,7 @@ describe('the web console in a real browser', () => {
     await page.click('a[href="#/cases/case-2026-0042"]');
     await page.waitForSelector('[data-testid=live]:has-text("en direct")');
     const types = await page.locator('[data-testid=timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
-    expect(types).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v1']);
+    expect(types).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', expect.stringMatching(/^passerelle\.case\.ServiceRequested\.v\d$/)]);
     expect(await seen(page.locator('[data-testid=reflects]'), 'révision 3')).toContain('révision 3');
     expect(await page.locator('main').innerText()).not.toContain('DecisionRendered');
 
@@ -200,6 +200,43 @@ describe('the web console in a real browser', () => {
     await expectAccessible(page);
     await page.close();
   }, 90_000);
+
+  it('shows the channel dashboards with the simulator’s figures as the insights API counts them, suppressed cells as such', async () => {
+    const simulated = await exec(process.execPath, [join(ROOT, 'bin/passerelle.js'), 'simulate', '--hub', url, '--key-dir', join(dir, 'keys'), '--cases', '60', '--days', '5', '--start', '2026-10-05', '--seed', '7', '--concurrency', '6', '--run', 'console']);
+    expect(simulated.stdout).toMatch(/60 cases over 5 day\(s\) from 2026-10-05, (\d+)\/\1 events accepted/);
+    const minted = (await (await fetch(`${url}/demo/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ organization: 'hub' }) })).json()) as { token: string };
+    const tariff = await fetch(`${url}/insights/tariff`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${minted.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ currency: 'EUR', entries: ['counter', 'phone', 'web', 'mobile', 'mail', 'email', 'sms', 'chat'].map((channel, i) => ({ organization: 'demo.health', channel, unitCost: 2 + i * 1.5, validFrom: '2026-01-01' })) }),
+    });
+    expect(tariff.status).toBe(201);
+    type Total = { day: string; channel: string; suppressed: boolean; requests: number | null };
+    let answer: { position: string; totals: Total[] } = { position: '0', totals: [] };
+    // The projection follows the log: wait until it has counted every simulated request.
+    const deadline = Date.now() + 60_000;
+    do {
+      answer = (await (await fetch(`${url}/insights/channels?from=2026-10-05&to=2026-10-09`, { headers: { authorization: `Bearer ${minted.token}` } })).json()) as typeof answer;
+      await new Promise((r) => setTimeout(r, 500));
+    } while (answer.totals.filter((t) => t.channel === '*').reduce((n, t) => n + (t.requests ?? 0), 0) < 60 && Date.now() < deadline);
+    expect(answer.totals.filter((t) => t.channel === '*').reduce((n, t) => n + (t.requests ?? 0), 0)).toBe(60);
+
+    const page = await browser.context.newPage();
+    await signIn(page, 'hub');
+    await page.goto(`${url}/console/#/dashboards?from=2026-10-05&to=2026-10-09`);
+    await page.waitForSelector('#chart-requests svg');
+    const shown = await page.locator('[data-testid=table-requests] td').evaluateAll((cells) => cells.map((c) => ({ day: c.getAttribute('data-day'), channel: c.getAttribute('data-channel'), text: c.textContent!.trim() })));
+    const expected = answer.totals.filter((t) => t.channel !== '*').map((t) => ({ day: t.day, channel: t.channel, text: t.suppressed ? 'masqué' : String(t.requests) }));
+    expect(shown.filter((c) => expected.some((e) => e.day === c.day && e.channel === c.channel))).toEqual(expect.arrayContaining(expected));
+    expect(shown.length).toBeGreaterThanOrEqual(expected.length);
+    expect(expected.some((e) => e.text === 'masqué')).toBe(true); // five-day, sixty-case traffic leaves small cells
+    const takeUp = answer.totals.find((t) => t.channel === '*' && !t.suppressed) as Total & { digitalTakeUp: number };
+    expect(await page.locator(`[data-testid=table-takeup] td[data-day="${takeUp.day}"]`).innerText()).toBe(new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(takeUp.digitalTakeUp));
+    expect(await seen(page.locator('[data-testid=dash-meta]'), 'EUR v')).toContain('Cellules de moins de 5 dossiers masquées');
+    await shot(page, 'dashboards');
+    await expectAccessible(page);
+    await page.close();
+  }, 180_000);
 
   it('speaks French first and switches to English, dates and numbers included', async () => {
     const page = await browser.context.newPage();

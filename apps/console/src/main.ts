@@ -5,6 +5,7 @@ import { auditCasePage } from './pages/audit-case';
 import { auditCasesPage } from './pages/audit-cases';
 import { casePage } from './pages/case';
 import { casesPage } from './pages/cases';
+import { dashboardsPage } from './pages/dashboards';
 import { federationPage } from './pages/federation';
 import { receiptsPage } from './pages/receipts';
 import { schemasPage } from './pages/schemas';
@@ -30,6 +31,7 @@ const ROUTES: Route[] = [
   { pattern: /^audit$/, page: auditCasesPage, roles: ['auditor'], nav: { label: () => t('nav.audit'), href: '#/audit' } },
   { pattern: /^audit\/(.+)$/, page: auditCasePage, roles: ['auditor'] },
   { pattern: /^schemas$/, page: schemasPage, roles: ['publisher', 'subscriber', 'auditor', 'integrator', 'operator'], nav: { label: () => t('nav.schemas'), href: '#/schemas' } },
+  { pattern: /^dashboards(\?.*)?$/, page: dashboardsPage, roles: ['publisher', 'subscriber', 'auditor', 'operator'], nav: { label: () => t('nav.dashboards'), href: '#/dashboards' } },
   { pattern: /^federation$/, page: federationPage, roles: ['operator', 'auditor'], nav: { label: () => t('nav.federation'), href: '#/federation' } },
 ];
 
