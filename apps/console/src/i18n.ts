@@ -450,20 +450,34 @@ export function t(key: MessageKey, params: Record<string, string> = {}): string 
 
 const locale = () => (current === 'fr' ? 'fr-FR' : 'en-GB');
 
+// Building an Intl formatter costs far more than using one: a list of 1,000 cases formats
+// thousands of values, so each formatter is made once per language and options.
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+function formatter<T extends Intl.DateTimeFormat | Intl.NumberFormat>(kind: 'date' | 'number', options: object, make: (locale: string) => T): T {
+  const key = `${current}|${kind}|${JSON.stringify(options)}`;
+  let found = formatters.get(key) as T | undefined;
+  if (!found) {
+    found = make(locale());
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 export function formatDate(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'medium' }).format(date);
+  const options = { dateStyle: 'medium', timeStyle: 'medium' } as const;
+  return formatter('date', options, (l) => new Intl.DateTimeFormat(l, options)).format(date);
 }
 
 export function formatNumber(value: number, options: Intl.NumberFormatOptions = {}): string {
-  return new Intl.NumberFormat(locale(), options).format(value);
+  return formatter('number', options, (l) => new Intl.NumberFormat(l, options)).format(value);
 }
 
 export function formatCurrency(value: number, currency = 'EUR'): string {
-  return new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(value);
+  return formatNumber(value, { style: 'currency', currency });
 }
 
 export function formatPercent(ratio: number): string {
-  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(ratio);
+  return formatNumber(ratio, { style: 'percent', maximumFractionDigits: 1 });
 }

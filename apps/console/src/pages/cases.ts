@@ -13,6 +13,9 @@ interface CaseSummary {
   updatedAt: string;
 }
 
+const FIRST_ROWS = 60;
+const MORE_ROWS = 200;
+
 /** The cases the organization takes part in, most recently updated first, searchable by id or title. */
 export function casesPage(el: HTMLElement): () => void {
   let cases: CaseSummary[] | undefined;
@@ -20,6 +23,9 @@ export function casesPage(el: HTMLElement): () => void {
   let query = new URLSearchParams(location.hash.split('?')[1] ?? '').get('q') ?? '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ticket = 0;
+  /** Rows drawn so far: the first screenful at once, the rest over the next frames, so the page is usable at once. */
+  let shown = 0;
+  let frame = 0;
 
   const draw = () =>
     render(
@@ -33,7 +39,7 @@ export function casesPage(el: HTMLElement): () => void {
           ? loading()
           : cases.length === 0
             ? html`<p data-testid="no-cases">${query ? t('cases.noMatch', { q: query }) : t('cases.none')}</p>`
-            : html`<table data-testid="cases">
+            : html`<table data-testid="cases" class="long">
                 <caption>${t('cases.count', { n: formatNumber(cases.length) })}</caption>
                 <thead>
                   <tr>
@@ -47,7 +53,7 @@ export function casesPage(el: HTMLElement): () => void {
                   </tr>
                 </thead>
                 <tbody>
-                  ${cases.map(
+                  ${cases.slice(0, shown).map(
                     (c) => html`<tr>
                       <td><a href="#/cases/${encodeURIComponent(c.caseId)}">${c.caseId}</a></td>
                       <td>${c.title ?? html`<span class="muted">${t('case.notShared')}</span>`}</td>
@@ -77,7 +83,16 @@ export function casesPage(el: HTMLElement): () => void {
       error = err;
       cases = [];
     }
+    shown = Math.min(FIRST_ROWS, cases.length);
     draw();
+    cancelAnimationFrame(frame);
+    const more = () => {
+      if (mine !== ticket || !cases || shown >= cases.length) return;
+      shown = Math.min(shown + MORE_ROWS, cases.length);
+      draw();
+      frame = requestAnimationFrame(more);
+    };
+    frame = requestAnimationFrame(more);
   };
 
   const search = (value: string) => {
@@ -90,6 +105,7 @@ export function casesPage(el: HTMLElement): () => void {
   void load();
   return () => {
     ticket++;
+    cancelAnimationFrame(frame);
     if (timer) clearTimeout(timer);
   };
 }

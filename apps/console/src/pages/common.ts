@@ -16,7 +16,8 @@ export function problem(error: unknown): TemplateResult {
 /** A chain hash, shortened on screen and whole for copy and assistive technology. */
 export function hash(value: string | null | undefined): TemplateResult | typeof nothing {
   if (!value) return nothing;
-  return html`<code class="hash" title=${value} aria-label=${t('hash.full', { hash: value })}>${value.slice(0, 12)}…</code>`;
+  // The whole hash is in the title and, for screen readers, in a visually hidden span.
+  return html`<code class="hash" title=${value}>${value.slice(0, 12)}<span aria-hidden="true">…</span><span class="sr-only">${value.slice(12)}</span></code>`;
 }
 
 /** The organization id in an envelope's source (urn:passerelle:org:<id>). */
