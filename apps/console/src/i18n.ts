@@ -5,6 +5,7 @@
  */
 const fr = {
   skip: 'Aller au contenu',
+  colon: ' : ',
   'lang.switch': 'English',
   signout: 'Se déconnecter',
   loading: 'Chargement…',
@@ -213,6 +214,7 @@ export type MessageKey = keyof typeof fr;
 
 const en: Record<MessageKey, string> = {
   skip: 'Skip to content',
+  colon: ': ',
   'lang.switch': 'Français',
   signout: 'Sign out',
   loading: 'Loading…',

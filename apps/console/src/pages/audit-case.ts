@@ -145,7 +145,7 @@ export function auditCasePage(el: HTMLElement, [caseId]: string[]): () => void {
                 ${asOf
                   ? html`<p data-testid="asof-summary">${t('audit.asOfSummary', { org: asOfOrg, n: formatNumber(asOf.events.length), at: formatDate(asOf.at) })}</p>
                       <ul>${asOf.events.map((e) => html`<li>${formatNumber(e.revision)} · <code>${e.type}</code> · ${formatDate(e.receivedAt)}</li>`)}</ul>
-                      <p>${t('audit.grants')}: ${Object.keys(asOf.grants).join(', ') || t('none')}; ${t('audit.consents')}: ${Object.keys(asOf.consents).join(', ') || t('none')}</p>`
+                      <p>${t('audit.grants')}${t('colon')}${Object.keys(asOf.grants).join(', ') || t('none')} ; ${t('audit.consents')}${t('colon')}${Object.keys(asOf.consents).join(', ') || t('none')}</p>`
                   : nothing}
               </section>
 

@@ -155,7 +155,7 @@ export function dashboardsPage(el: HTMLElement, _params: string[], session: Sess
                 <h2 id="h-cells">${t('dash.cells')}</h2>
                 <table data-testid="cells">
                   <caption>${t('dash.cellsCaption', { n: formatNumber(Math.min(own.length, 40)), total: formatNumber(own.length) })}</caption>
-                  <thead><tr><th scope="col">${t('dash.day')}</th><th scope="col">${t('federation.title')}</th><th scope="col">${t('dash.service')}</th><th scope="col">${t('event.channel')}</th><th scope="col">${t('dash.segment')}</th><th scope="col" class="num">${t('dash.requestsShort')}</th><th scope="col" class="num">${t('dash.completionShort')}</th></tr></thead>
+                  <thead><tr><th scope="col">${t('dash.day')}</th><th scope="col">${t('audit.reader')}</th><th scope="col">${t('dash.service')}</th><th scope="col">${t('event.channel')}</th><th scope="col">${t('dash.segment')}</th><th scope="col" class="num">${t('dash.requestsShort')}</th><th scope="col" class="num">${t('dash.completionShort')}</th></tr></thead>
                   <tbody>${own.slice(0, 40).map((c) => html`<tr data-suppressed=${String(c.suppressed)}><td>${c.day}</td><td>${c.organization}</td><td>${c.service}</td><td>${t(`channel.${c.channel}` as never)}</td><td>${c.segment}</td><td class="num">${cell(c, c.requests, (v) => formatNumber(v))}</td><td class="num">${cell(c, c.completionRate, formatPercent)}</td></tr>`)}</tbody>
                 </table>
               </section>`

@@ -41,7 +41,7 @@ export function federationPage(el: HTMLElement): void {
           : organizations.map(
               (o) => html`<section class="org" aria-labelledby="org-${o.id}" data-org=${o.id}>
                 <h2 id="org-${o.id}">${o.name} <code>${o.id}</code></h2>
-                <p>${t('federation.roles')}: ${o.roles.map((r) => t(`role.${r}` as never)).join(', ')} · ${t('federation.issuers')}: ${o.issuers.map((i) => html`<code>${i}</code> `)}</p>
+                <p>${t('federation.roles')}${t('colon')}${o.roles.map((r) => t(`role.${r}` as never)).join(', ')} · ${t('federation.issuers')}${t('colon')}${o.issuers.map((i) => html`<code>${i}</code> `)}</p>
                 <table>
                   <caption class="sr-only">${t('federation.keysOf', { org: o.id })}</caption>
                   <thead><tr><th scope="col">${t('federation.kid')}</th><th scope="col">${t('federation.alg')}</th><th scope="col">${t('federation.state')}</th><th scope="col">${t('federation.history')}</th></tr></thead>
