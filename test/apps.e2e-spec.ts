@@ -99,7 +99,7 @@ describe('each app as its own process on Kafka and PostgreSQL', () => {
     expect(target.stderr()).toMatch(
       /^passerelle audit: cannot start: PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/passerelle did not answer \(ECONNREFUSED\): start it, or set DATABASE_URL to a server that runs\n$/,
     );
-  }, 30_000);
+  }, 120_000);
 
   it('refuses to run a bus-using app alone on the in-process bus', async () => {
     const target = spawnTarget('relay', { DATABASE_URL: testDatabaseUrl() });

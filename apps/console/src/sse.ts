@@ -33,6 +33,13 @@ export function followEvents(after: number, onEvent: (event: StreamedEvent) => v
         onStatus(true);
         const parser = createParser({
           onEvent: (message) => {
+            // The hub ends a stream whose token expired with a last `end` event saying why.
+            if (message.event === 'end') {
+              const reason = JSON.parse(message.data) as { code?: string; message?: string };
+              onRefused(401, `${reason.code ?? 'END'}: ${reason.message ?? ''}`);
+              controller.abort();
+              return;
+            }
             if (message.id) last = Number(message.id);
             onEvent(JSON.parse(message.data) as StreamedEvent);
           },

@@ -5,6 +5,7 @@ import { PublishController } from './publish/publish.http.controller';
 import { ReceiptBook } from './receipts/receipt-book';
 import { ReceiptsController } from './receipts/receipts.http.controller';
 import { EventStreams } from './stream/event-streams';
+import { LogFanout } from './stream/log-fanout';
 import { EventsStreamController } from './stream/events-stream.http.controller';
 
 /**
@@ -14,6 +15,6 @@ import { EventsStreamController } from './stream/events-stream.http.controller';
 @Module({
   imports: [consoleModule()],
   controllers: [PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
-  providers: [ReceiptBook, EventStreams, ConsoleBuildCheck],
+  providers: [ReceiptBook, LogFanout, EventStreams, ConsoleBuildCheck],
 })
 export class GatewayModule {}
