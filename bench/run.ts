@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
+import { consoleBenchmark } from './console.bench';
 import { e2eBenchmark, soakBenchmark } from './e2e.bench';
 import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   e2e: e2eBenchmark,
   insights: insightsBenchmark,
   soak: soakBenchmark,
+  console: consoleBenchmark,
 };
 /** Run only when named: the soak alone takes ten minutes. */
 const ON_REQUEST = new Set(['soak']);

@@ -6,5 +6,6 @@ export { caseEvent, inboundMessage, storedCaseEvent } from './case-events';
 // Bringing up the infrastructure: jest's global setup, and the benchmark suite, use these.
 export { provideKafka, type ProvidedKafka } from './infrastructure/kafka';
 export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';
+export { CHROMIUM_ARGS, CHROMIUM_PATH, provideChromium } from './infrastructure/chromium';
 export { MissingPrerequisite } from './infrastructure/prerequisite';
 export { startPrivatePostgres, type PrivatePostgres } from './infrastructure/private-postgres';

@@ -1,6 +1,6 @@
 import { Body, Catch, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { keyStateAt, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm, type VerifiedCaller } from '@passerelle/identity';
+import { keyStateAt, ROLES, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm, type VerifiedCaller } from '@passerelle/identity';
 import { Caller, RequireRole } from '@passerelle/platform';
 import type { JsonWebKey } from 'node:crypto';
 import type { Response } from 'express';
@@ -39,6 +39,13 @@ interface AdmitBody {
 @UseFilters(FederationErrorFilter)
 export class FederationController {
   constructor(private readonly registry: FederationRegistry) {}
+
+  @Get('me')
+  @RequireRole(...ROLES)
+  @ApiOperation({ summary: 'Who the token speaks for: its organization, the roles it grants here, when it expires' })
+  me(@Caller() caller: VerifiedCaller) {
+    return { organization: { id: caller.organization.id, name: caller.organization.name }, subject: caller.subject, roles: caller.roles, expiresAt: caller.expiresAt.toISOString() };
+  }
 
   @Get('organizations')
   @RequireRole('operator', 'auditor')

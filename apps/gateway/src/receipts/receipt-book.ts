@@ -16,6 +16,7 @@ const MIGRATIONS = [
   )`,
   `CREATE INDEX IF NOT EXISTS gateway_receipts_by_event ON gateway_receipts (organization, event_id, seq)`,
   `CREATE INDEX IF NOT EXISTS gateway_receipts_by_submission ON gateway_receipts (submission_id)`,
+  `CREATE INDEX IF NOT EXISTS gateway_receipts_by_time ON gateway_receipts (organization, received_at)`,
 ];
 
 /**
@@ -68,6 +69,22 @@ export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdow
       [organization, eventId],
     );
     return rows[0]?.receipt;
+  }
+
+  /**
+   * An organization's receipts, the most recently received first: accepted and rejected alike,
+   * as the ledger published them (a redelivered event appears once per receipt). Receipts
+   * reach the book in batches, not in the order the hub received the events, so the order is
+   * the hub's receive time; `before` (an instant) pages back from there.
+   */
+  async list(organization: string, options: { status?: 'accepted' | 'rejected'; before?: string; limit: number }): Promise<Array<{ seq: number; receipt: Receipt }>> {
+    const { rows } = await this.db.query<{ seq: string; receipt: Receipt }>(
+      `SELECT seq::text AS seq, receipt FROM gateway_receipts
+       WHERE organization = $1 AND ($2::text IS NULL OR receipt->>'status' = $2) AND ($3::timestamptz IS NULL OR received_at < $3::timestamptz)
+       ORDER BY received_at DESC, seq DESC LIMIT $4`,
+      [organization, options.status ?? null, options.before ?? null, options.limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), receipt: r.receipt }));
   }
 
   /**

@@ -10,6 +10,8 @@ import type { CaseSummary } from '../projection/view-store';
 
 /** How long a read with ?minRevision= waits for the view to catch up. */
 const CATCH_UP_MS = 5_000;
+const DEFAULT_LIST = 500;
+const MAX_LIST = 2_000;
 
 /** CaseView (domain/case-view.ts), for client generators. */
 const CASE_VIEW = {
@@ -44,10 +46,24 @@ export class CasesController {
   @ApiOperation({ summary: 'The cases the caller’s organization takes part in, most recently updated first' })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'closed'] })
   @ApiQuery({ name: 'updatedSince', required: false, description: 'ISO 8601' })
-  async list(@Caller() caller: VerifiedCaller, @Query('status') status?: string, @Query('updatedSince') updatedSince?: string): Promise<CaseSummary[]> {
+  @ApiQuery({ name: 'q', required: false, description: 'part of the case id or title, any case' })
+  @ApiQuery({ name: 'limit', required: false, description: `at most ${MAX_LIST} (default ${DEFAULT_LIST})` })
+  async list(
+    @Caller() caller: VerifiedCaller,
+    @Query('status') status?: string,
+    @Query('updatedSince') updatedSince?: string,
+    @Query('q') search?: string,
+    @Query('limit') limit?: string,
+  ): Promise<CaseSummary[]> {
     if (status !== undefined && status !== 'open' && status !== 'closed') throw bad(`status must be open or closed, not ${JSON.stringify(status)}`);
     if (updatedSince !== undefined && Number.isNaN(Date.parse(updatedSince))) throw bad(`updatedSince must be an ISO 8601 instant, not ${JSON.stringify(updatedSince)}`);
-    return this.projector.viewStore().list(caller.organization.id, { status, updatedSince, limit: 500 });
+    if (search !== undefined && search.length > 200) throw bad('q must be at most 200 characters');
+    let count = DEFAULT_LIST;
+    if (limit !== undefined) {
+      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIST) throw bad(`limit must be a whole number from 1 to ${MAX_LIST}, not ${JSON.stringify(limit.slice(0, 40))}`);
+      count = Number(limit);
+    }
+    return this.projector.viewStore().list(caller.organization.id, { status, updatedSince, search: search?.trim() || undefined, limit: count });
   }
 
   @Get(':caseId')
