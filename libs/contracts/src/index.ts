@@ -43,6 +43,7 @@ export type { CaseEventDataByType, CaseEventType } from './generated/case-events
 export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
 export { addressChangedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
+export { HUB_ADMIN_PRINCIPAL, hubPrincipal, hubServiceAccess, managedByHub, organizationAccess } from './exchange/kafka-access';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';
 export {
