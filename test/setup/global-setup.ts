@@ -24,6 +24,12 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.PASSERELLE_TEST_KAFKA_BROKERS = infra.kafka!.brokers.join(',');
   process.env.PASSERELLE_TEST_KAFKA_DESCRIPTION = infra.kafka!.description;
+  const security = infra.kafka!.security;
+  process.env.PASSERELLE_TEST_KAFKA_SECURITY = security.kind;
+  if (security.kind === 'sasl_ssl') {
+    process.env.PASSERELLE_TEST_KAFKA_CA_FILE = security.caFile;
+    process.env.PASSERELLE_TEST_KAFKA_ISSUER_KEYS = security.issuerKeys;
+  }
   process.env.PASSERELLE_TEST_DATABASE_URL = infra.postgres!.url;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   // The browser tests fail with this line when there is no Chromium; the others run on.
