@@ -17,7 +17,7 @@ import { PostgresDatabase } from '@passerelle/database';
 import { SqlEventStore, type RecordedEvent } from '@passerelle/event-store';
 import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
-import { admitTestOrganization, caseEvent, inboundMessage, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
 import { verifyLog } from '@passerelle/verification';
 import { startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { listeningUrl, spawnTarget, type TargetProcess } from '../support/target-process';
@@ -81,7 +81,8 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
     });
     await db.close();
 
-    const env = { KAFKA_BROKERS: kafka.brokers.join(','), DATABASE_URL: pg.url, PASSERELLE_GROUP_PREFIX: 'faults', LOG_LEVEL: 'info', PASSERELLE_RECEIPT_TIMEOUT: '3', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
+    await grantHubServices('faults', kafka);
+    const env = { ...kafka.env, DATABASE_URL: pg.url, PASSERELLE_GROUP_PREFIX: 'faults', LOG_LEVEL: 'info', PASSERELLE_RECEIPT_TIMEOUT: '3', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
     const urls = new Map<Service, string>();
     const start = async (service: Service) => {
       const target = spawnTarget(service, env);
@@ -95,7 +96,7 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
     progress(`stack up (ledger, relay, views, gateway); ${SECONDS} s of traffic and faults follow`);
 
     // What every organization is told, and what it receives.
-    const bus = new KafkaBus({ brokers: kafka.brokers, clientId: 'faults-ministries' });
+    const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'faults-ministries'));
     const receipts = new Map<string, Receipt[]>();
     const delivered = new Map<string, Array<{ position: number; id: string }>>();
     await bus.subscribe({

@@ -15,12 +15,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ PASSERELLE_DATA_DIR: 'memory://' }).store).toEqual({ kind: 'pglite' });
   });
 
-  it('switches to PostgreSQL and Kafka when DATABASE_URL and KAFKA_BROKERS are set', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/hub', KAFKA_BROKERS: 'k1:9092, k2:9092' }, 'passerelle-ledger');
+  it('switches to PostgreSQL and Kafka when DATABASE_URL and KAFKA_BROKERS are set; Kafka is secured unless told otherwise', () => {
+    const config = loadConfig(
+      { DATABASE_URL: 'postgres://u@db:5432/hub', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_CA_FILE: '/etc/kafka/ca.pem', PASSERELLE_KAFKA_ISSUER_KEYS: '/etc/passerelle/keys.json' },
+      'passerelle-ledger',
+    );
 
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/hub' });
-    expect(config.bus).toEqual({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], clientId: 'passerelle-ledger' });
+    expect(config.bus).toEqual({
+      kind: 'kafka',
+      brokers: ['k1:9092', 'k2:9092'],
+      clientId: 'passerelle-ledger',
+      security: { kind: 'sasl_ssl', caFile: '/etc/kafka/ca.pem', issuerKeysFile: '/etc/passerelle/keys.json', tokenTtlSeconds: 300 },
+    });
     expect(config.seedDemoFederation).toBe(false);
+  });
+
+  it('connects to Kafka in plaintext only when KAFKA_SECURITY=plaintext says so', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext' }).bus).toEqual({ kind: 'kafka', brokers: ['k1:9092'], clientId: 'passerelle', security: { kind: 'plaintext' } });
   });
 
   it.each([
@@ -33,6 +45,12 @@ describe('loadConfig', () => {
     [{ PASSERELLE_MAX_ENVELOPE_BYTES: '10' }, 'PASSERELLE_MAX_ENVELOPE_BYTES=10 is not a usable size: give bytes, from 1024 to 67108864'],
     [{ PASSERELLE_MAX_HEADER_BYTES: '16k' }, 'PASSERELLE_MAX_HEADER_BYTES=16k is not a usable size: give bytes, from 1024 to 67108864'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud is unknown: use one of fatal, error, warn, info, debug, trace, silent'],
+    [
+      { KAFKA_BROKERS: 'k1:9092' },
+      "KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",
+    ],
+    [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'ssl' }, 'KAFKA_SECURITY=ssl: use sasl_ssl (the default), or plaintext (unsafe: no encryption, no authentication)'],
+    [{ KAFKA_BROKERS: 'k1:9092', PASSERELLE_KAFKA_ISSUER_KEYS: 'k.json', PASSERELLE_KAFKA_TOKEN_TTL: '5' }, 'PASSERELLE_KAFKA_TOKEN_TTL=5: a Kafka token lives from 30 to 3600 seconds'],
   ])('rejects %j saying what to fix', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

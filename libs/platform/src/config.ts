@@ -6,10 +6,19 @@ export type StoreConfig =
   | { kind: 'pglite'; dataDir?: string }
   | { kind: 'postgres'; url: string };
 
+/**
+ * How the hub reaches Kafka: SASL_SSL with OAUTHBEARER tokens it signs itself (its Kafka key
+ * ring), trusting `caFile` (else the system's CAs); or, asked for by name only, plaintext.
+ */
+export type KafkaSecurity =
+  | { kind: 'sasl_ssl'; caFile?: string; issuerKeysFile: string; tokenTtlSeconds: number }
+  /** KAFKA_SECURITY=plaintext: UNSAFE, no encryption, no authentication. */
+  | { kind: 'plaintext' };
+
 /** Which bus carries messages: in-process (one process only), or a Kafka cluster. */
 export type BusConfig =
   | { kind: 'memory' }
-  | { kind: 'kafka'; brokers: string[]; clientId: string };
+  | { kind: 'kafka'; brokers: string[]; clientId: string; security: KafkaSecurity };
 
 /** Where case events live: the SQL store on `store` (default), or EventStoreDB. */
 export type EventsConfig = { kind: 'sql' } | { kind: 'esdb'; connectionString: string };
@@ -101,6 +110,25 @@ function brokers(raw: string): string[] {
   return list;
 }
 
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const kind = env.KAFKA_SECURITY ?? 'sasl_ssl';
+  if (kind === 'plaintext') return { kind };
+  if (kind !== 'sasl_ssl') throw new ConfigError(`KAFKA_SECURITY=${kind}: use sasl_ssl (the default), or plaintext (unsafe: no encryption, no authentication)`);
+  if (!env.PASSERELLE_KAFKA_ISSUER_KEYS) {
+    throw new ConfigError(
+      "KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",
+    );
+  }
+  const ttl = seconds(env, 'PASSERELLE_KAFKA_TOKEN_TTL', 300);
+  if (ttl < 30 || ttl > 3600) throw new ConfigError(`PASSERELLE_KAFKA_TOKEN_TTL=${ttl}: a Kafka token lives from 30 to 3600 seconds`);
+  return {
+    kind,
+    issuerKeysFile: resolve(env.PASSERELLE_KAFKA_ISSUER_KEYS),
+    tokenTtlSeconds: ttl,
+    ...(env.KAFKA_CA_FILE ? { caFile: resolve(env.KAFKA_CA_FILE) } : {}),
+  };
+}
+
 /**
  * Reads the configuration every target shares from the environment.
  *
@@ -131,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
   }
 
   const bus: BusConfig = env.KAFKA_BROKERS
-    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId }
+    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId, security: kafkaSecurity(env) }
     : { kind: 'memory' };
 
   let events: EventsConfig = { kind: 'sql' };

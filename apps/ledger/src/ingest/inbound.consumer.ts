@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { defaultSchemasDir, inboundTopic, readSchemaDirectory, receiptsTopic, RegisteredValidator, type Receipt, type RejectedReceipt } from '@passerelle/contracts';
+import { defaultSchemasDir, denialStatusOf, inboundTopic, readSchemaDirectory, receiptsTopic, RegisteredValidator, type Receipt, type RejectedReceipt } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, TOKEN_VERIFIER, type EventSignatureVerifier, type FederationDirectory, type TokenVerifier } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type OutgoingMessage, type Subscription } from '@passerelle/messaging';
 import { describeKafkaMessage, ParkingLot, PoisonGuard, restoreKafkaMessage } from '@passerelle/parking';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { AccessDenials, PLATFORM_CONFIG, type DeniedAttempt, type PlatformConfig } from '@passerelle/platform';
 import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-events/record-case-events.command';
 import { RejectionLog } from '../rejections/rejection-log';
 import { screen, type Screened } from './screening';
@@ -32,6 +32,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly commands: CommandBus,
     private readonly rejections: RejectionLog,
+    private readonly denials: AccessDenials,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -82,6 +83,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       const receipts = (await this.record(screened)).map(printable);
       const rejected = receipts.flatMap((receipt, i) => (receipt.status === 'rejected' ? [{ receipt, message: ref(messages[i]!) }] : []));
       await this.rejections.record(rejected);
+      await this.denials.record(rejected.flatMap(({ receipt, message }) => denied(receipt, message)));
       await this.publish(receipts);
       for (const { receipt } of rejected) this.logger.log({ organization: receipt.organization, eventId: receipt.eventId, code: receipt.code }, `rejected: ${receipt.reason}`);
     } catch (err) {
@@ -147,6 +149,23 @@ function printable<T extends Receipt>(receipt: T): T {
   for (const [key, value] of Object.entries(out)) if (typeof value === 'string') out[key] = clean(value, key === 'reason' ? 1_000 : 300);
   if (Array.isArray(out.errors)) out.errors = (out.errors as Array<Record<string, unknown>>).slice(0, 50).map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])));
   return out as T;
+}
+
+/**
+ * A refusal of who may publish (token, signature, need-to-know), in the case's access log: by
+ * the inbound topic's organization (only it may write there), on the case the message names.
+ * Its id is the message's place in the log, so a redelivered batch records it once.
+ */
+function denied(receipt: RejectedReceipt, message: { topic: string; partition: number; offset: string }): DeniedAttempt[] {
+  const status = denialStatusOf(receipt.code);
+  if (!status || !receipt.caseId) return [];
+  return [
+    {
+      caseId: receipt.caseId,
+      id: `${message.topic}-${message.partition}-${message.offset}`,
+      denial: { action: 'publish', organization: receipt.organization || null, subject: null, status, code: receipt.code, reason: receipt.reason, target: receipt.eventId ?? '(no event id)', at: receipt.receivedAt },
+    },
+  ];
 }
 
 function ref(message: IncomingMessage) {
