@@ -1,5 +1,6 @@
 import { fromKafkaMessage, outboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
+import { SqlEventStore } from '@passerelle/event-store';
 import { KafkaBus } from '@passerelle/messaging';
 import { admitTestOrganization, caseEvent, createScratchDatabase, grantHubServices, testKafkaConnection, testKafkaEnv, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { execFile } from 'node:child_process';
@@ -63,6 +64,7 @@ describe('many instances and poison messages', () => {
     await start('relay');
     await start('relay');
     await Promise.all(['ledger', 'views', 'views', 'gateway', 'audit'].map(start));
+    // The broker's super user: it reads B's topic and, later, writes the poison message there.
     ministries = new KafkaBus(testKafkaConnection(undefined, 'e2e-instances'));
     await ministries.subscribe({
       groupId: `e2e-instances-${b.id}`,
@@ -214,5 +216,29 @@ describe('many instances and poison messages', () => {
     const subscriber = await passerelle('parked', 'list', '--hub', url('audit'), '--token', await b.token(['subscriber']));
     expect(subscriber.code).toBe(2);
     expect(subscriber.stderr).toContain('TOKEN.ROLE_MISSING');
+  }, 300_000);
+
+  it('parks an event the relay cannot deliver (no audience in its metadata), and the one behind it in its case', async () => {
+    // Written straight into the store, as a faulty writer would: the relay cannot tell whom it is for.
+    const store = await SqlEventStore.open(db);
+    const caseId = `case-${randomUUID().slice(0, 8)}`;
+    const envelope = (n: number) => ({ specversion: '1.0', id: `poison-${caseId}-${n}`, source: `urn:passerelle:org:${a.id}`, type: 'passerelle.case.ServiceRequested.v1', caseid: caseId, data: { n } });
+    await store.appendToStream(`case-${caseId}`, [{ id: `${a.id}/poison-${caseId}-0`, type: 'passerelle.case.ServiceRequested.v1', data: envelope(0), metadata: { publisher: a.id } }], 'no_stream');
+    await store.appendToStream(`case-${caseId}`, [{ id: `${a.id}/poison-${caseId}-1`, type: 'passerelle.case.ServiceRequested.v1', data: envelope(1), metadata: { publisher: a.id, audience: [b.id], signature: 'x' } }], 0n);
+    // The relay goes on with other cases meanwhile.
+    const other = await sharedCase(1);
+    await until('B to receive the other case', () => new Set(deliveries(other.caseId)).size === other.shared.length);
+
+    const token = await operator.token(['operator']);
+    const relayParked = async () => {
+      const { stdout } = await passerelle('parked', 'list', '--component', `${env.PASSERELLE_GROUP_PREFIX}-relay`, '--hub', url('audit'), '--token', token, '--json');
+      return (JSON.parse(stdout || '{"messages":[]}') as { messages: Array<{ id: string; caseId: string; error: { code: string; message: string }; heldBehind: string | null; source: { kind: string; streamId: string } }> }).messages;
+    };
+    await until('the relay to park both events of the case', async () => (await relayParked()).filter((m) => m.source.streamId === `case-${caseId}`).length === 2);
+    const [poison, behind] = (await relayParked()).filter((m) => m.source.streamId === `case-${caseId}`);
+    expect(poison).toMatchObject({ caseId: `case-${caseId}`, error: { code: 'TypeError' }, heldBehind: null, source: { kind: 'store' } });
+    expect(behind).toMatchObject({ error: { code: 'PARKED.HELD_BACK' }, heldBehind: poison!.id });
+    expect(deliveries(caseId)).toEqual([]);
+    await store.close();
   }, 300_000);
 });

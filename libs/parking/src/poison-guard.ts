@@ -73,10 +73,11 @@ export class PoisonGuard<T> {
       await this.parkHeld(described.filter((d) => !free.includes(d)), held);
       return;
     }
-    // One by one, in order; a case stops at its first parked item. An item that keeps failing
-    // retriably is a suspect: if nothing after it succeeds, the outage began there (the batch
-    // fails whole); if something did, it is tried once more — an outage over by then lets it
-    // through — and parked only if it fails again, its case's later items behind it.
+    // One by one, in order; a case stops at its first failing item, a suspect, and its later
+    // items wait. A suspect that failed retriably with nothing after it succeeding means the
+    // outage began there: the batch fails whole. Otherwise each suspect is tried once more
+    // after the rest — a fault that passed meanwhile lets it through — and parked only if it
+    // fails again, its case's later items behind it.
     let lastSuccess = -1;
     const suspects: Array<{ index: number; item: T; description: ParkedDescription; error: unknown; attempts: number; behind: Array<{ item: T; description: ParkedDescription }> }> = [];
     const suspectOf = new Map<string, (typeof suspects)[number]>();
@@ -96,16 +97,12 @@ export class PoisonGuard<T> {
         lastSuccess = index;
         continue;
       }
-      if (isRetriable(outcome.error)) {
-        const entry = { index, item, description, error: outcome.error, attempts: outcome.attempts + 1, behind: [] };
-        suspects.push(entry);
-        if (caseId !== null) suspectOf.set(caseId, entry);
-        continue;
-      }
-      await this.parkFailed(description, outcome.error, outcome.attempts + 1, held);
+      const entry = { index, item, description, error: outcome.error, attempts: outcome.attempts + 1, behind: [] };
+      suspects.push(entry);
+      if (caseId !== null) suspectOf.set(caseId, entry);
     }
     for (const suspect of suspects) {
-      if (suspect.index > lastSuccess) throw new BatchUnavailable(suspect.error);
+      if (isRetriable(suspect.error) && suspect.index > lastSuccess) throw new BatchUnavailable(suspect.error);
       const queue = [{ item: suspect.item, description: suspect.description }, ...suspect.behind];
       for (const [i, { item, description }] of queue.entries()) {
         const outcome = await this.attempt([item]);

@@ -30,12 +30,16 @@ export class KafkaBus implements MessageBus {
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.connectProducer();
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-    });
+    try {
+      await this.connectProducer();
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
+    } catch (err) {
+      throw publishError(topic, err);
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -158,6 +162,34 @@ export class KafkaBus implements MessageBus {
     });
     return this.adminReady;
   }
+}
+
+/** Refusals that are about the messages themselves: sending them again cannot help. */
+const MESSAGE_FAULTS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TOPIC_EXCEPTION']);
+
+/**
+ * A failed publish in our terms. Only a refusal of the messages themselves is final; anything
+ * else — a broker away or restarting, a producer whose sequence the broker lost
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID), kafkajs giving up its own retries — is
+ * the bus, not the message, and is retriable, so no message is parked for an outage.
+ */
+export class PublishError extends Error {
+  constructor(
+    readonly code: 'BUS.PUBLISH_FAILED' | 'BUS.MESSAGE_REFUSED',
+    message: string,
+    readonly retriable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}
+
+function publishError(topic: string, err: unknown): PublishError {
+  const type = (err as { type?: unknown }).type;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof type === 'string' && MESSAGE_FAULTS.has(type)) return new PublishError('BUS.MESSAGE_REFUSED', `${topic} refused the messages (${type}): ${message}`, false, { cause: err });
+  return new PublishError('BUS.PUBLISH_FAILED', `could not publish to ${topic}: ${message}`, true, { cause: err });
 }
 
 /**
