@@ -26,7 +26,8 @@ describe('the hub’s OpenAPI document', () => {
     hub = await runTarget('hub', ALL_COMPONENTS, { PASSERELLE_DATA_DIR: 'memory://', PORT: '0', LOG_LEVEL: 'silent', PASSERELLE_DEMO_FEDERATION: 'off' });
     org = await admitTestOrganization(hub.app.get<SqlDatabase>(SQL_DATABASE), ['publisher', 'subscriber']);
     document = (await (await fetch(`${hub.url}/docs-json`)).json()) as Record<string, unknown>;
-  }, 60_000);
+    // Starting the embedded hub (PGlite's initdb) takes well over a minute on a loaded machine.
+  }, 120_000);
   afterAll(async () => {
     await hub.app.close();
   });
@@ -48,7 +49,7 @@ describe('the hub’s OpenAPI document', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 
   it('declares the bearer scheme its operations use, a server and a license', () => {
     expect(document).toMatchObject({
@@ -97,5 +98,5 @@ describe('the hub’s OpenAPI document', () => {
     const refused = await client.GET('/cases/{caseId}', { params: { path: { caseId } } });
     expect(refused.response.status).toBe(401);
     expect(refused.error).toMatchObject({ code: 'TOKEN.MISSING' });
-  }, 60_000);
+  }, 120_000);
 });
