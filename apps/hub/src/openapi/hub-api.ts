@@ -35,6 +35,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/federation/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the token speaks for: its organization, the roles it grants here, when it expires */
+        get: operations["FederationController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/federation/organizations": {
         parameters: {
             query?: never;
@@ -98,6 +115,40 @@ export interface paths {
         put?: never;
         /** Revoke a key from revokedAt (default now): nothing presented with it from then on is accepted */
         post: operations["FederationController_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Demo mode only: the demo organizations one may sign in as, with their roles */
+        get: operations["DemoTokensController_organizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Demo mode only: a development access token (15 min) for a demo organization, with all its roles */
+        post: operations["DemoTokensController_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -506,7 +557,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who read the case, when and for what purpose: for auditors and the case owner */
+        /** Who read the case, when and for what purpose, and every refused attempt to read it or publish to it (401, 403, 404: who, why): for auditors and the case owner */
         get: operations["CasesController_accessLogOf"];
         put?: never;
         post?: never;
@@ -527,6 +578,23 @@ export interface paths {
         put?: never;
         /** Publish a signed case event (CloudEvents JSON) and wait for its receipt */
         post: operations["PublishController_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipts of the caller’s organization, most recently received first: accepted with revision and hash, rejected with the code, reason and schema paths */
+        get: operations["ReceiptsController_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -579,6 +647,40 @@ export interface paths {
         };
         /** AsyncAPI 3.0: the inbound, outbound and receipt topics and every event type */
         get: operations["AsyncApiController_asyncapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every case in the store with its recorded head (revision, chain hash), sorted by id */
+        get: operations["AuditController_cases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/cases/{caseId}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The case verified whole (first failure located) and each event checked on its own: chain, signature (key id, key state at receipt), schema */
+        get: operations["AuditController_checks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -717,6 +819,57 @@ export interface paths {
         get: operations["AuditController_keys"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/parked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages a component parked after bounded retries (oldest first), and how many of each component and status */
+        get: operations["ParkedController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/parked/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One parked message: its source, error, attempts, headers and original bytes (base64, and as text when it is UTF-8) */
+        get: operations["ParkedController_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/parked/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Asks the owning component to replay the message’s case: its parked messages oldest first, up to the first that fails again */
+        post: operations["ParkedController_replay"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1026,6 +1179,24 @@ export interface operations {
             };
         };
     };
+    FederationController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
     FederationController_list: {
         parameters: {
             query?: never;
@@ -1121,6 +1292,40 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Refused"];
+        };
+    };
+    DemoTokensController_organizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DemoTokensController_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     SubjectsController_list: {
@@ -1954,6 +2159,10 @@ export interface operations {
                 status?: "open" | "closed";
                 /** @description ISO 8601 */
                 updatedSince?: string;
+                /** @description part of the case id or title, any case */
+                q?: string;
+                /** @description at most 2000 (default 500) */
+                limit?: string;
             };
             header?: never;
             path?: never;
@@ -2155,6 +2364,30 @@ export interface operations {
             };
         };
     };
+    ReceiptsController_list: {
+        parameters: {
+            query?: {
+                status?: "accepted" | "rejected";
+                /** @description only receipts received before this instant (ISO 8601): the receivedAt of the oldest already read */
+                before?: string;
+                /** @description at most 500 (default 100) */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
     ReceiptsController_get: {
         parameters: {
             query?: never;
@@ -2213,6 +2446,49 @@ export interface operations {
                 };
                 content?: never;
             };
+        };
+    };
+    AuditController_cases: {
+        parameters: {
+            query?: {
+                /** @description part of the case id, any case */
+                q?: string;
+                /** @description at most 2000 (default 500) */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    AuditController_checks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
         };
     };
     AuditController_events: {
@@ -2372,6 +2648,75 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Refused"];
+        };
+    };
+    ParkedController_list: {
+        parameters: {
+            query?: {
+                component?: string;
+                /** @description waiting (the default) is parked or replay-requested */
+                status?: "waiting" | "parked" | "replay-requested" | "replayed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    ParkedController_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PARKED.NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ParkedController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PARKED.NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PARKED.ALREADY_REPLAYED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     InsightsController_channels: {
