@@ -51,6 +51,8 @@ describe('npm start and signals', () => {
   it.each([
     ['SIGTERM to the npm process (an orchestrator, kill <pid>)', (pid: number) => process.kill(pid, 'SIGTERM')],
     ['SIGINT to the whole process group (Ctrl-C in a terminal)', (pid: number) => process.kill(-pid, 'SIGINT')],
+    // The hub gets each SIGINT twice (from the terminal, and npm's forwarded copy): never fatal.
+    ['Ctrl-C pressed twice', (pid: number) => [1, 2].forEach(() => process.kill(-pid, 'SIGINT'))],
   ])('%s reaches the hub, which closes everything; npm exits 0 and nothing is left running', async (_how, signal) => {
     const hub = (started = npmStart());
     const url = await hub.listening();
