@@ -21,7 +21,7 @@ function npmStart() {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
   const logs = () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; url?: string });
   const listening = async (): Promise<string> => {
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 180_000;
     for (;;) {
       const line = logs().find((l) => l.msg.includes('listening'));
       if (line?.url) return line.url;
@@ -64,5 +64,5 @@ describe('npm start and signals', () => {
     expect(hub.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(['hub stopping', 'hub stopped']));
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     expect(hub.groupAlive()).toBe(false);
-  }, 180_000);
+  }, 300_000);
 });
