@@ -40,7 +40,7 @@ describe('the hub in embedded mode (npm start)', () => {
 
     expect(instance).toMatch(/^[0-9a-f-]{36}$/);
     expect(again).toBe(instance);
-  }, 90_000);
+  }, 240_000);
 
   it('refuses a taken port with one line naming it, and exits 1', async () => {
     const server: Server = createServer();

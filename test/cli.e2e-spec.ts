@@ -28,7 +28,7 @@ describe('passerelle schemas … --registry against the running hub', () => {
     dir = await mkdtemp(join(tmpdir(), 'passerelle-cli-e2e-'));
     hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data') });
     url = await listeningUrl(hub);
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await terminate(hub);
     await rm(dir, { recursive: true, force: true });
@@ -71,7 +71,7 @@ describe('the gateway’s AsyncAPI document', () => {
       await terminate(hub);
       await rm(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('a demo session with the CLI against the embedded hub: publish, read, audit, verify offline', () => {
@@ -84,7 +84,7 @@ describe('a demo session with the CLI against the embedded hub: publish, read, a
     dir = await mkdtemp(join(tmpdir(), 'passerelle-session-'));
     hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data'), PASSERELLE_KEYS_DIR: join(dir, 'keys') });
     url = await listeningUrl(hub);
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await terminate(hub);
     await rm(dir, { recursive: true, force: true });
@@ -117,7 +117,7 @@ describe('a demo session with the CLI against the embedded hub: publish, read, a
     tampered.events[0]!.data.data.title = 'Something else';
     await writeFile(bundle, JSON.stringify(tampered));
     expect(await passerelle('audit', 'verify', '--bundle', bundle)).toMatchObject({ code: 1, stdout: expect.stringMatching(/^✗ case case-2026-000123 .*: modified at case-case-2026-000123, revision 0/) });
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('an operator session with the CLI: a ministry joins, rotates its key, and a key is revoked', () => {
@@ -132,7 +132,7 @@ describe('an operator session with the CLI: a ministry joins, rotates its key, a
     dir = await mkdtemp(join(tmpdir(), 'passerelle-operator-'));
     hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: join(dir, 'data'), PASSERELLE_KEYS_DIR: keys() });
     url = await listeningUrl(hub);
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await terminate(hub);
     await rm(dir, { recursive: true, force: true });

@@ -34,7 +34,7 @@ export function spawnTarget(app: string, env: Record<string, string | undefined>
 }
 
 /** Waits for the "listening" log line and returns its URL; fails with stderr if the process ends first. */
-export async function listeningUrl(target: TargetProcess, timeoutMs = 60_000): Promise<string> {
+export async function listeningUrl(target: TargetProcess, timeoutMs = 180_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let ended = false;
   void target.exited.then(() => (ended = true));

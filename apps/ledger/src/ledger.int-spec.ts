@@ -38,7 +38,7 @@ describe('ledger on Kafka and PostgreSQL', () => {
       fromBeginning: true,
       handleBatch: async (messages) => void receipts.push(...messages.map((m) => JSON.parse(m.value.toString()) as Receipt)),
     });
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await ministry?.close();
     await target?.app.close();
@@ -81,5 +81,5 @@ describe('ledger on Kafka and PostgreSQL', () => {
     ]);
     expect(stored[1]!.metadata).toMatchObject({ publisher: ramq.id, audience: [mess.id, ramq.id].sort() });
     await store.close();
-  }, 90_000);
+  }, 240_000);
 });

@@ -120,9 +120,15 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
  * closing hangs, exit 1 after a bound so an orchestrator is not kept waiting.
  */
 function stopOnSignals(name: string, app: INestApplication, logger: Logger): void {
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    process.removeListener('SIGTERM', stop);
-    process.removeListener('SIGINT', stop);
+    // The same signal may come twice: Ctrl-C reaches the whole process group, and npm forwards
+    // its own copy to its child. Once stopping, a repeat changes nothing (the bound below holds).
+    if (stopping) {
+      logger.info({ signal }, `${name} is stopping already`);
+      return;
+    }
+    stopping = true;
     logger.info({ signal }, `${name} stopping`);
     const timer = setTimeout(() => {
       logger.error(`${name} did not stop within ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
@@ -137,8 +143,9 @@ function stopOnSignals(name: string, app: INestApplication, logger: Logger): voi
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // Signal listeners do not keep the process alive: once closed, it ends by itself.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 async function listen(app: INestApplication, host: string, port: number): Promise<void> {
