@@ -30,7 +30,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * One call to the hub's public API with the signed-in organization's token. A network failure
  * (hub down, connection refused) is retried with a growing pause, the banner saying so, until
- * the hub answers; any HTTP answer ends the retrying. 401 ends the session with the hub's reason.
+ * the hub answers; any HTTP answer ends the retrying (the console's POSTs register nothing, so a
+ * resend is harmless). 401 ends the session with the hub's reason.
  */
 export async function api<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean } = {}): Promise<T> {
   const response = await send(path, init);
