@@ -1,4 +1,4 @@
-import { provideKafka, providePostgres, type ProvidedKafka, type ProvidedPostgres } from '@passerelle/testing';
+import { provideChromium, provideKafka, providePostgres, type ProvidedKafka, type ProvidedPostgres } from '@passerelle/testing';
 
 declare global {
   // Handed from global setup to global teardown (same process).
@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const infra: NonNullable<typeof globalThis.__passerelleInfra> = {};
   globalThis.__passerelleInfra = infra;
-  const [kafka, postgres] = await Promise.allSettled([provideKafka(), providePostgres()]);
+  const [kafka, postgres, chromium] = await Promise.allSettled([provideKafka(), providePostgres(), provideChromium()]);
   if (kafka.status === 'fulfilled') infra.kafka = kafka.value;
   if (postgres.status === 'fulfilled') infra.postgres = postgres.value;
   const failed = [kafka, postgres].find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -34,7 +34,11 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.PASSERELLE_TEST_DATABASE_URL = infra.postgres!.url;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  // The browser tests fail with this line when there is no Chromium; the others run on.
+  const browser: { path?: string; description: string } = chromium.status === 'fulfilled' ? chromium.value : { description: `Chromium: ${String(chromium.reason)}` };
+  if (browser.path) process.env.PASSERELLE_TEST_CHROMIUM = browser.path;
+  else process.env.PASSERELLE_TEST_CHROMIUM_MISSING = browser.description;
   process.stdout.write(
-    `\ninfrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s:\n  kafka: ${infra.kafka!.description}\n  postgres: ${infra.postgres!.description}\n`,
+    `\ninfrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s:\n  kafka: ${infra.kafka!.description}\n  postgres: ${infra.postgres!.description}\n  chromium: ${browser.description}\n`,
   );
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { DemoTokensController } from './http/demo-tokens.controller';
 import { FederationController } from './http/federation.controller';
 import { KafkaAccessReconciler } from './kafka/kafka-access.reconciler';
 import { KAFKA_TOKEN_ISSUER, openKafkaTokenIssuer } from './kafka/kafka-token-issuer';
@@ -12,7 +13,7 @@ import { FederationRegistry } from './registry/federation-registry';
  * follows from them on Kafka: the hub's Kafka tokens (token exchange, JWKS) and the ACLs.
  */
 @Module({
-  controllers: [FederationController, TokenExchangeController],
+  controllers: [FederationController, DemoTokensController, TokenExchangeController],
   providers: [
     FederationRegistry,
     DemoFederation,

@@ -1,4 +1,4 @@
-import { caseStreamId, inboundTopic, receiptsTopic, type Receipt } from '@passerelle/contracts';
+import { ACCESS_DENIED, accessStreamId, caseStreamId, inboundTopic, receiptsTopic, type Receipt } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
@@ -28,7 +28,7 @@ describe('ledger: inbound events to stored events and receipts', () => {
     store = target.app.get(EVENT_STORE);
     const db = target.app.get<SqlDatabase>(SQL_DATABASE);
     [ramq, mess] = [await admitTestOrganization(db, ['publisher', 'subscriber']), await admitTestOrganization(db, ['publisher', 'subscriber'])];
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await target.app.close();
   });
@@ -47,9 +47,9 @@ describe('ledger: inbound events to stored events and receipts', () => {
     }
     const before = receipts.length;
     await bus.publish(inboundTopic(org.id), messages);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (receipts.length < before + messages.length) {
-      if (Date.now() > deadline) throw new Error(`${receipts.length - before} of ${messages.length} receipts after 10 s`);
+      if (Date.now() > deadline) throw new Error(`${receipts.length - before} of ${messages.length} receipts after 30 s`);
       await new Promise((r) => setTimeout(r, 10));
     }
     return receipts.slice(before, before + messages.length);
@@ -91,6 +91,29 @@ describe('ledger: inbound events to stored events and receipts', () => {
     expect(await revisionOf(caseId)).toBe(2n);
   });
 
+  it('refuses the same event id with other content (EVENT.ID_REUSED) and keeps the original; the original again still gets its receipt', async () => {
+    const caseId = await openedCase();
+    const event = await caseEvent(mess.id, caseId, 'ServiceRequested', serviceData(mess.id));
+    const [first] = await publish(mess, await inboundMessage(mess, event));
+    const altered = { ...event, data: { ...event.data, description: 'Assess something else' } };
+    const [reused] = await publish(mess, await inboundMessage(mess, altered));
+    const [again] = await publish(mess, await inboundMessage(mess, event));
+
+    expect(reused).toEqual({
+      eventId: event.id,
+      caseId,
+      organization: mess.id,
+      receivedAt: expect.any(String),
+      status: 'rejected',
+      code: 'EVENT.ID_REUSED',
+      reason: `event id ${event.id} of ${mess.id} already stands for another event of this case, with other content: a new event needs a new id`,
+      errors: [{ pointer: '/id', message: expect.stringContaining('already stands for another event') }],
+    });
+    expect(again).toEqual({ ...first, receivedAt: expect.any(String) });
+    const stored = await store.readStream(caseStreamId(caseId));
+    expect(stored.map((e) => e.data)).toEqual([expect.anything(), expect.anything(), event]);
+  });
+
   describe('refuses, says why, and stores nothing', () => {
     let caseId: string;
     let revision: bigint;
@@ -108,6 +131,14 @@ describe('ledger: inbound events to stored events and receipts', () => {
       const message = await inboundMessage(mess, await service());
       delete message.headers!.authorization;
       expect(await publish(mess, message)).toEqual([expect.objectContaining({ status: 'rejected', code: 'TOKEN.MISSING' })]);
+      // Refusals of who may publish are in the case's access log, for its owner and auditors.
+      const log = await store.readStream(accessStreamId(caseId));
+      expect(log.map((e) => [e.type, e.data])).toEqual([
+        [ACCESS_DENIED, { action: 'publish', organization: mess.id, subject: null, status: 401, code: 'TOKEN.MISSING', reason: expect.any(String), target: expect.any(String), at: expect.any(String) }],
+      ]);
+      const db = target.app.get<SqlDatabase>(SQL_DATABASE);
+      const { rows } = await db.query<{ code: string }>('SELECT code FROM ledger_rejections WHERE organization = $1 AND code = $2', [mess.id, 'TOKEN.MISSING']);
+      expect(rows.length).toBeGreaterThan(0);
     });
 
     it('a token of another organization on this inbound topic → TOKEN.WRONG_ORGANIZATION', async () => {
@@ -160,13 +191,34 @@ describe('ledger: inbound events to stored events and receipts', () => {
       expect(await publish(mess, await inboundMessage(mess, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_FOUND' })]);
     });
 
-    it('a publisher that does not take part in the case → CASE.NOT_A_PARTICIPANT', async () => {
+    it('a publisher that does not take part in the case → the same CASE.NOT_FOUND as for a case that does not exist, open, closed or with If-Match', async () => {
       const db = target.app.get<SqlDatabase>(SQL_DATABASE);
       const outsider = await admitTestOrganization(db, ['publisher']);
+      const missing = `case-${randomUUID().slice(0, 8)}`;
       // The ledger takes up the new publisher's inbound topic within a few seconds, from its beginning.
-      const event = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
-      expect(await publish(outsider, await inboundMessage(outsider, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_A_PARTICIPANT' })]);
-    }, 20_000);
+      const onCase = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
+      const onMissing = await caseEvent(outsider.id, missing, 'ServiceRequested', serviceData(outsider.id));
+      const stale = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
+      const answers = await publish(outsider, await inboundMessage(outsider, onCase), await inboundMessage(outsider, onMissing), await inboundMessage(outsider, stale, { expectedRevision: '0' }));
+
+      const neutral = (id: string) => ({ status: 'rejected', code: 'CASE.NOT_FOUND', reason: `no case ${id} for ${outsider.id}`, errors: [{ pointer: '/caseid', message: `no case ${id} for ${outsider.id}` }] });
+      expect(answers).toEqual([expect.objectContaining(neutral(caseId)), expect.objectContaining(neutral(missing)), expect.objectContaining(neutral(caseId))]);
+      const close = await caseEvent(ramq.id, caseId, 'CaseClosed', { closedBy: ramq.id, closedAt: new Date().toISOString(), resolution: 'resolved' });
+      expect(await publish(ramq, await inboundMessage(ramq, close))).toEqual([expect.objectContaining({ status: 'accepted' })]);
+      revision += 1n;
+      const onClosed = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
+      expect(await publish(outsider, await inboundMessage(outsider, onClosed))).toEqual([expect.objectContaining(neutral(caseId))]);
+    }, 60_000);
+
+    it('a participant still gets the precise reason: an observer publishing → CASE.NOT_A_PARTICIPANT', async () => {
+      const db = target.app.get<SqlDatabase>(SQL_DATABASE);
+      const observer = await admitTestOrganization(db, ['publisher']);
+      const invite = await caseEvent(ramq.id, caseId, 'ParticipantInvited', { organization: observer.id, role: 'observer', invitedBy: ramq.id, reason: 'test' });
+      expect(await publish(ramq, await inboundMessage(ramq, invite))).toEqual([expect.objectContaining({ status: 'accepted' })]);
+      revision += 1n;
+      const event = await caseEvent(observer.id, caseId, 'ServiceRequested', serviceData(observer.id));
+      expect(await publish(observer, await inboundMessage(observer, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_A_PARTICIPANT', reason: `${observer.id} is an observer of this case: it receives events but does not publish` })]);
+    }, 60_000);
 
     it('decisions granted without the citizen’s consent → CASE.CONSENT_MISSING', async () => {
       const grant = await caseEvent(ramq.id, caseId, 'AccessGranted', { organization: mess.id, categories: ['decisions'], purpose: 'test', grantedBy: ramq.id });

@@ -24,7 +24,11 @@ export type BusConfig =
 export type EventsConfig = { kind: 'sql' } | { kind: 'esdb'; connectionString: string };
 
 export interface PlatformConfig {
-  http: { host: string; port: number; maxBodyBytes: number };
+  /**
+   * maxHeaderBytes: the HTTP server's cap on a request's headers, all of them (Node's
+   * `maxHeaderSize`), set so a token up to the verifier's own cap (16 KiB) reaches it.
+   */
+  http: { host: string; port: number; maxBodyBytes: number; maxHeaderBytes: number };
   events: EventsConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   store: StoreConfig;
@@ -37,6 +41,11 @@ export interface PlatformConfig {
   tokens: { audience: string; maxTokenAgeSeconds: number; clockToleranceSeconds: number };
   /** How often the audit component signs a checkpoint of the log (0: only on request). */
   checkpointIntervalSeconds: number;
+  /**
+   * How long a single-writer lease (the relay, the views following the log) lasts unless its
+   * holder renews it: how long a dead instance holds up its stand-by (PASSERELLE_LEASE_SECONDS).
+   */
+  leaseSeconds: number;
   /** How long the gateway waits for an event's receipt before answering 202 (ms). */
   receiptTimeoutMs: number;
   /** Where development keys are written and read (demo federation, CLI). */
@@ -173,8 +182,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     keysDir: resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'),
     receiptTimeoutMs: seconds(env, 'PASSERELLE_RECEIPT_TIMEOUT', 10) * 1000,
     checkpointIntervalSeconds: seconds(env, 'PASSERELLE_CHECKPOINT_INTERVAL', 60),
+    leaseSeconds: Math.max(1, seconds(env, 'PASSERELLE_LEASE_SECONDS', 10)),
     seedDemoFederation: seed === 'on',
-    http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000), maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024) },
+    http: {
+      host: env.HOST ?? '127.0.0.1',
+      port: port(env, 'PORT', 3000),
+      maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024),
+      maxHeaderBytes: bytes(env, 'PASSERELLE_MAX_HEADER_BYTES', 32 * 1024),
+    },
     logLevel,
     store,
     bus,

@@ -5,3 +5,4 @@ export { kafkaConnection } from './kafka-connection';
 export { runTarget, main, StartupError, type RunningTarget } from './bootstrap';
 export { HealthController, type Dependency } from './health/health.controller';
 export { Caller, RequireRole, TokenGuard } from './auth/auth';
+export { AccessDenials, type DeniedAttempt } from './access/access-denials';

@@ -4,6 +4,7 @@ import { DatabaseModule, SQL_DATABASE, type DatabaseOptions } from '@passerelle/
 import { EventStoreModule } from '@passerelle/event-store';
 import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
 import { ConfigError, type PlatformConfig } from './config';
+import { AccessDenialsModule } from './access/access-denials';
 import { kafkaConnection } from './kafka-connection';
 import { IdentityModule } from './auth/identity.module';
 import { HealthController, READINESS_DEPENDENCIES, type Dependency } from './health/health.controller';
@@ -60,7 +61,7 @@ export function composeTarget(name: string, components: readonly Component[], co
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }
-  if (needs.has('events')) imports.push(EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }));
+  if (needs.has('events')) imports.push(EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }), AccessDenialsModule);
   if (needs.has('identity')) imports.push(IdentityModule.forRoot(config.tokens));
   imports.push(...components.map((c) => c.module));
 

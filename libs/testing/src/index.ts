@@ -3,9 +3,10 @@ export { testDatabaseUrl, testKafkaBrokers, testKafkaDescription, testKafkaSecur
 export { grantHubServices, kafkaConnectionAs, testKafkaConnection, testKafkaEnv, testOrganizationBus } from './kafka-clients';
 export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { admitTestOrganization, type TestOrganization } from './organizations';
-export { caseEvent, inboundMessage } from './case-events';
+export { caseEvent, inboundMessage, storedCaseEvent } from './case-events';
 // Bringing up the infrastructure: jest's global setup, and the benchmark suite, use these.
 export { kafkaEnvironment, provideKafka, type KafkaSecurityFiles, type ProvidedKafka } from './infrastructure/kafka';
 export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';
+export { CHROMIUM_ARGS, CHROMIUM_PATH, provideChromium } from './infrastructure/chromium';
 export { MissingPrerequisite } from './infrastructure/prerequisite';
 export { startPrivatePostgres, type PrivatePostgres } from './infrastructure/private-postgres';
