@@ -1,7 +1,7 @@
 import { fromKafkaMessage, outboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
 import { KafkaBus } from '@passerelle/messaging';
-import { admitTestOrganization, caseEvent, createScratchDatabase, testKafkaBrokers, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, createScratchDatabase, grantHubServices, testKafkaConnection, testKafkaEnv, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -56,12 +56,14 @@ describe('many instances and poison messages', () => {
     b = await admitTestOrganization(db, ['publisher', 'subscriber']);
     operator = await admitTestOrganization(db, ['operator', 'auditor']);
     // A short lease, so fail-over is quick here; the default is 10 s.
-    env = { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: scratch.url, PASSERELLE_GROUP_PREFIX: `e2e-${randomUUID()}`, PASSERELLE_LEASE_SECONDS: '4', LOG_LEVEL: 'info' };
+    const groupPrefix = `e2e-${randomUUID()}`;
+    await grantHubServices(groupPrefix);
+    env = { ...testKafkaEnv(), DATABASE_URL: scratch.url, PASSERELLE_GROUP_PREFIX: groupPrefix, PASSERELLE_LEASE_SECONDS: '4', LOG_LEVEL: 'info' };
     // The relays first, one after the other, so the first is the one holding the lease.
     await start('relay');
     await start('relay');
     await Promise.all(['ledger', 'views', 'views', 'gateway', 'audit'].map(start));
-    ministries = new KafkaBus({ brokers: testKafkaBrokers(), clientId: 'e2e-instances' });
+    ministries = new KafkaBus(testKafkaConnection(undefined, 'e2e-instances'));
     await ministries.subscribe({
       groupId: `e2e-instances-${b.id}`,
       topics: [outboundTopic(b.id)],

@@ -3,7 +3,7 @@ import { auditAccessLogCommand, auditAsOfCommand, auditExportCommand, auditVerif
 import { CommandError, processOutput, type Output } from './cli-output';
 import { caseCommand } from './exchange/case.command';
 import { publishCommand } from './exchange/publish.command';
-import { kafkaConfigCommand, kafkaTokenCommand } from './kafka/kafka.command';
+import { kafkaConfigCommand, kafkaRotateKeyCommand, kafkaTokenCommand } from './kafka/kafka.command';
 import { insightsCommand, insightsRebuildCommand, type InsightsReport } from './insights/insights.command';
 import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
 import { parkedListCommand, parkedReplayCommand, parkedShowCommand } from './parked/parked.command';
@@ -79,6 +79,13 @@ export async function run(argv: string[], output: Output = processOutput): Promi
   ).action(async (options) => {
     code = await kafkaConfigCommand(options, output);
   });
+  kafka
+    .command('rotate-key')
+    .description('operator: a new signing key for the hub’s Kafka tokens; the previous one stays published until its tokens expire')
+    .option('--keys <file>', 'the hub’s Kafka key ring (or PASSERELLE_KAFKA_ISSUER_KEYS)')
+    .action((options) => {
+      code = kafkaRotateKeyCommand(options, output);
+    });
 
   const org = program.command('org').description('member organizations: keys for development, and the operator’s registry');
   org

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { inboundTopic, outboundTopic, receiptsTopic } from '@passerelle/contracts';
-import { mintToken } from '@passerelle/identity';
+import { HubKeyRing, mintToken } from '@passerelle/identity';
 import { CommandError, type Output } from '../cli-output';
 import { HubClient } from '../hub-client';
 import { keyDir, readKeyFile } from '../org/key-files';
@@ -88,5 +88,27 @@ export async function kafkaConfigCommand(options: KafkaOptions & { caFile?: stri
   output.out('');
   output.out('# kafkajs: new Kafka({ ...this, sasl: { mechanism: "oauthbearer", oauthBearerProvider } }), the provider POSTing to the token endpoint');
   output.out(JSON.stringify({ brokers: body.bootstrapServers, ssl: body.ca ? { ca: [`<contents of ${caFile}>`] } : true, sasl: { mechanism: 'oauthbearer' } }, null, 2));
+  return 0;
+}
+
+/**
+ * `passerelle kafka rotate-key --keys <file>` (operator, on the hub's host): a new signing key
+ * for Kafka tokens. The previous key stays in the JWKS until every token it signed has
+ * expired (an hour at most), so no live connection's next re-authentication fails.
+ */
+export function kafkaRotateKeyCommand(options: { keys?: string }, output: Output): number {
+  const file = options.keys ?? process.env.PASSERELLE_KAFKA_ISSUER_KEYS;
+  if (!file) throw new CommandError("--keys or PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring");
+  let ring: HubKeyRing;
+  try {
+    ring = HubKeyRing.open(resolve(file), { maxTokenLifetimeSeconds: 3600 });
+  } catch (err) {
+    throw new CommandError((err as Error).message);
+  }
+  const { kid, retired, dropped } = ring.rotate();
+  output.out(`signing key  ${kid}`);
+  output.out(`retired      ${retired.join(', ') || 'none'} (still published until its tokens expire)`);
+  if (dropped.length > 0) output.out(`dropped      ${dropped.join(', ')} (no token it signed is still valid)`);
+  output.out(`JWKS         ${ring.jwksFile} (the broker re-reads it; the hub signs with the new key from its next token)`);
   return 0;
 }
