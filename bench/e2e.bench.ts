@@ -6,7 +6,7 @@ import { HUB_ADMIN_PRINCIPAL, inboundTopic, outboundTopic } from '@passerelle/co
 import { PostgresDatabase } from '@passerelle/database';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
 import { HubKeyRing } from '@passerelle/identity';
-import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, provideKafka, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
 import { median, type Figure } from './measure';
 
@@ -34,8 +34,8 @@ interface Org {
  * the same messages to the same topics, in the same run.
  */
 /** Ledger and relay as processes on the real broker, three organizations with 300 shared cases. */
-async function stack(infra: Infrastructure) {
-  const kafka = await infra.kafkaBroker();
+async function stack(infra: Infrastructure, broker?: ProvidedKafka) {
+  const kafka = broker ?? (await infra.kafkaBroker());
   const url = await infra.database();
   const db = await PostgresDatabase.open({ url });
   const orgs: Org[] = [];
@@ -124,11 +124,42 @@ export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
     } finally {
       pipe.kill('SIGTERM');
     }
+    figures.push(await securedVersusPlaintext(infra, ours));
   } finally {
     await Promise.allSettled([stop(ledger), stop(relay)]);
     await bus.close();
   }
   return figures;
+}
+
+/**
+ * The price of the secured path: the same stack and load on a second broker started with
+ * the unsafe --plaintext listener (no TLS, no tokens, no ACLs), in the same run.
+ */
+async function securedVersusPlaintext(infra: Infrastructure, secured: { rate: number; perSecond: number[] }): Promise<Figure> {
+  process.stderr.write('bench: e2e: the same on a plaintext broker, for the secured-vs-plaintext figure…\n');
+  const plaintext = await provideKafka({ plaintext: true });
+  try {
+    const { bus, orgs, counter, ledger, relay } = await stack(infra, plaintext);
+    try {
+      const plain = await sustained(bus, orgs, counter, [ledger.child, relay.child]);
+      return {
+        benchmark: 'e2e secured vs plaintext, same run',
+        unit: 'events/s',
+        value: secured.rate,
+        rounds: secured.perSecond,
+        baseline: { name: 'the same stack on a plaintext broker', value: plain.rate, rounds: plain.perSecond },
+        ratio: secured.rate / plain.rate,
+        goal: { ratio: 0.9 },
+        note: 'SASL_SSL + OAUTHBEARER + ACLs against PLAINTEXT with no authentication, same machine, same load',
+      };
+    } finally {
+      await Promise.allSettled([stop(ledger), stop(relay)]);
+      await bus.close();
+    }
+  } finally {
+    await plaintext.stop();
+  }
 }
 
 /**

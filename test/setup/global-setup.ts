@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.PASSERELLE_TEST_KAFKA_DESCRIPTION = infra.kafka!.description;
   const security = infra.kafka!.security;
   process.env.PASSERELLE_TEST_KAFKA_SECURITY = security.kind;
+  // Where the broker logs why it refused a client (a local broker's folder).
+  if (infra.kafka!.dir) process.env.PASSERELLE_TEST_KAFKA_LOG = `${infra.kafka!.dir}/broker.log`;
   if (security.kind === 'sasl_ssl') {
     process.env.PASSERELLE_TEST_KAFKA_CA_FILE = security.caFile;
     process.env.PASSERELLE_TEST_KAFKA_ISSUER_KEYS = security.issuerKeys;

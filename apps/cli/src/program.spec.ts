@@ -130,3 +130,26 @@ describe('passerelle audit verify --all --data (offline, from a stopped hub’s 
     await db.close();
   });
 });
+
+describe('passerelle kafka rotate-key (operator)', () => {
+  it('rotates the hub’s Kafka key ring: the new key signs, the previous one stays in the JWKS the broker reads', async () => {
+    const { HubKeyRing } = await import('@passerelle/identity');
+    const file = join(dir, 'kafka-issuer', 'keys.json');
+    const previous = HubKeyRing.create(file).signingKey().kid;
+
+    const result = await cli('kafka', 'rotate-key', '--keys', file);
+
+    const current = HubKeyRing.open(file).signingKey().kid;
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`signing key  ${current}`);
+    expect(result.out).toContain(`retired      ${previous} (still published until its tokens expire)`);
+    const jwks = JSON.parse(readFileSync(join(dir, 'kafka-issuer', 'jwks.json'), 'utf8')) as { keys: Array<{ kid: string }> };
+    expect(jwks.keys.map((k) => k.kid)).toEqual([previous, current]);
+  });
+
+  it('exits 2 naming the file when it is not a key ring', async () => {
+    const result = await cli('kafka', 'rotate-key', '--keys', write('not-a-ring.json', '{}'));
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('has no issuer, audience or keys: not a hub key ring');
+  });
+});

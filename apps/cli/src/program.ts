@@ -3,6 +3,7 @@ import { auditAccessLogCommand, auditAsOfCommand, auditExportCommand, auditVerif
 import { CommandError, processOutput, type Output } from './cli-output';
 import { caseCommand } from './exchange/case.command';
 import { publishCommand } from './exchange/publish.command';
+import { kafkaConfigCommand, kafkaRotateKeyCommand, kafkaTokenCommand } from './kafka/kafka.command';
 import { insightsCommand, insightsRebuildCommand, type InsightsReport } from './insights/insights.command';
 import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
 import { parkedListCommand, parkedReplayCommand, parkedShowCommand } from './parked/parked.command';
@@ -60,6 +61,32 @@ export async function run(argv: string[], output: Output = processOutput): Promi
       .option('--as <org>', 'mint the token from this organization’s local key')
       .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
       .option('--json', 'machine-readable output');
+  const kafka = program.command('kafka').description('a member organization’s own Kafka client: its configuration, and tokens by exchange');
+  const kafkaOptions = (command: Command) =>
+    command
+      .requiredOption('--as <org>', 'the organization (its key file signs the token it exchanges)')
+      .option('--hub <url>', 'the hub’s address (or PASSERELLE_HUB)', process.env.PASSERELLE_HUB ?? 'http://127.0.0.1:3000')
+      .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
+      .option('--json', 'machine-readable output');
+  kafkaOptions(kafka.command('token').description('exchange the organization’s own token for a short-lived Kafka access token (RFC 8693)')).action(async (options) => {
+    code = await kafkaTokenCommand(options, output);
+  });
+  kafkaOptions(
+    kafka
+      .command('config')
+      .description('print what the organization’s Kafka client needs: servers, CA, token endpoint, topics (Java, librdkafka, kafkajs)')
+      .option('--ca-file <file>', 'where to write the CA the broker’s certificate chains to (default ./passerelle-kafka-ca.pem)'),
+  ).action(async (options) => {
+    code = await kafkaConfigCommand(options, output);
+  });
+  kafka
+    .command('rotate-key')
+    .description('operator: a new signing key for the hub’s Kafka tokens; the previous one stays published until its tokens expire')
+    .option('--keys <file>', 'the hub’s Kafka key ring (or PASSERELLE_KAFKA_ISSUER_KEYS)')
+    .action((options) => {
+      code = kafkaRotateKeyCommand(options, output);
+    });
+
   const org = program.command('org').description('member organizations: keys for development, and the operator’s registry');
   org
     .command('init')

@@ -53,14 +53,15 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 export class HubKeyRing {
   private ring: HubKeyRingFile;
-  private mtimeMs: number;
+  /** Inode and mtime of the file read: every write is a rename, so a new inode, even within one mtime tick. */
+  private version: string;
 
   private constructor(
     readonly file: string,
     private readonly maxTokenLifetimeSeconds: number,
     private readonly clock: () => Date,
   ) {
-    [this.ring, this.mtimeMs] = read(file);
+    [this.ring, this.version] = read(file);
   }
 
   /** Opens an existing ring; a missing or malformed file is a HubKeyRingError naming it. */
@@ -146,7 +147,7 @@ export class HubKeyRing {
     const next: HubKeyRingFile = { ...ring, keys: [...kept, fresh] };
     writeAtomically(this.jwksFile, JSON.stringify(publicJwks(next, now, this.maxTokenLifetimeSeconds), null, 2), 0o644);
     writeAtomically(this.file, JSON.stringify(next, null, 2), 0o600);
-    [this.ring, this.mtimeMs] = read(this.file);
+    [this.ring, this.version] = read(this.file);
     return { kid: fresh.kid, retired, dropped };
   }
 
@@ -157,13 +158,13 @@ export class HubKeyRing {
 
   /** The ring as on disk: re-read when another process (the rotating one) changed it. */
   private current(): HubKeyRingFile {
-    let mtimeMs: number;
+    let version: string;
     try {
-      mtimeMs = statSync(this.file).mtimeMs;
+      version = versionOf(this.file);
     } catch {
       return this.ring;
     }
-    if (mtimeMs !== this.mtimeMs) [this.ring, this.mtimeMs] = read(this.file);
+    if (version !== this.version) [this.ring, this.version] = read(this.file);
     return this.ring;
   }
 }
@@ -194,11 +195,16 @@ function publicJwks(ring: HubKeyRingFile, now: Date, maxTokenLifetimeSeconds: nu
   };
 }
 
-function read(file: string): [HubKeyRingFile, number] {
+function versionOf(file: string): string {
+  const stat = statSync(file);
+  return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+}
+
+function read(file: string): [HubKeyRingFile, string] {
   let text: string;
-  let mtimeMs: number;
+  let version: string;
   try {
-    mtimeMs = statSync(file).mtimeMs;
+    version = versionOf(file);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new HubKeyRingError(`cannot read the hub's Kafka key ring ${file}: ${(err as Error).message} (deploy/kafka makes one on first start)`);
@@ -217,7 +223,7 @@ function read(file: string): [HubKeyRingFile, number] {
       throw new HubKeyRingError(`${file}: key ${String(key.kid)} is not an ES256 key pair`);
     }
   }
-  return [ring, mtimeMs];
+  return [ring, version];
 }
 
 function writeAtomically(file: string, text: string, mode: number): void {

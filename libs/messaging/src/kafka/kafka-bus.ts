@@ -44,6 +44,10 @@ export class KafkaBus implements MessageBus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.options.createTopics !== false) await this.ensureTopics(options.topics);
+    // A member's client cannot create topics; asking for their metadata first turns a topic
+    // it may not read into TOPIC_AUTHORIZATION_FAILED now, rather than a consumer that joins
+    // its group and then fetches nothing.
+    else await this.describeTopics(options.topics);
     const start = await retryRetriable(() => this.startPositions(options));
     // A fetch returns as soon as data arrives; the wait bounds only idle polls, and with them
     // how long disconnect() (shutdown, rebalance) waits for the one in flight.
@@ -112,6 +116,11 @@ export class KafkaBus implements MessageBus {
   async ensureTopics(topics: string[]): Promise<void> {
     await this.connectAdmin();
     await this.admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+  }
+
+  private async describeTopics(topics: string[]): Promise<void> {
+    await this.connectAdmin();
+    await retryRetriable(() => this.admin.fetchTopicMetadata({ topics }));
   }
 
   async ping(): Promise<Record<string, unknown>> {

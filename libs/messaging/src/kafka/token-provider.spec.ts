@@ -20,6 +20,17 @@ describe('refreshingToken', () => {
     expect((await token()).value).toBe('t2');
   });
 
+  it('given a short-lived token, when less than 15 s is left, then a fresh one is fetched (kafkajs re-authenticates 10 s before a session ends)', async () => {
+    let now = 0;
+    let fetches = 0;
+    const token = refreshingToken(async () => ({ value: `t${++fetches}`, expiresAt: now + 30_000 }), { clock: () => now });
+    await token();
+    now = 14_000;
+    expect((await token()).value).toBe('t1');
+    now = 15_001;
+    expect((await token()).value).toBe('t2');
+  });
+
   it('given callers asking at once, then they share one fetch', async () => {
     let fetches = 0;
     const token = refreshingToken(async () => ({ value: `t${++fetches}`, expiresAt: Date.now() + 60_000 }));

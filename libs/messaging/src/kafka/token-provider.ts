@@ -6,14 +6,20 @@ export interface ExpiringToken {
 
 /**
  * Wraps a token source so every (re)authentication gets a token with life left in it: the
- * cached token is reused until `refreshAt` of its lifetime has passed (80 % by default),
- * then a new one is fetched; concurrent callers share one fetch. kafkajs asks for a token on
- * each connection and each re-authentication (the broker bounds a session by
- * connections.max.reauth.ms and by the token's exp), so a token is renewed well before the
+ * cached token is reused until `refreshAt` of its lifetime has passed (80 % by default) or
+ * less than `minRemainingMs` is left (15 s: more than kafkajs' 10 s re-authentication
+ * threshold, so a re-authentication never gets the token it is replacing), then a new one
+ * is fetched; concurrent callers share one fetch. kafkajs asks for a token on each
+ * connection and each re-authentication (the broker bounds a session by
+ * connections.max.reauth.ms and by the token's exp), so a token is renewed before the
  * broker would refuse it. A failed fetch is not cached: the next authentication tries again.
  */
-export function refreshingToken(fetch: () => Promise<ExpiringToken>, options: { refreshAt?: number; clock?: () => number } = {}): () => Promise<ExpiringToken> {
+export function refreshingToken(
+  fetch: () => Promise<ExpiringToken>,
+  options: { refreshAt?: number; minRemainingMs?: number; clock?: () => number } = {},
+): () => Promise<ExpiringToken> {
   const refreshAt = options.refreshAt ?? 0.8;
+  const minRemainingMs = options.minRemainingMs ?? 15_000;
   const clock = options.clock ?? Date.now;
   let cached: { token: ExpiringToken; renewAfter: number } | undefined;
   let pending: Promise<ExpiringToken> | undefined;
@@ -23,7 +29,8 @@ export function refreshingToken(fetch: () => Promise<ExpiringToken>, options: { 
     pending ??= fetch()
       .then((token) => {
         const fetchedAt = clock();
-        cached = { token, renewAfter: fetchedAt + Math.max(0, token.expiresAt - fetchedAt) * refreshAt };
+        const life = Math.max(0, token.expiresAt - fetchedAt);
+        cached = { token, renewAfter: Math.min(fetchedAt + life * refreshAt, token.expiresAt - minRemainingMs) };
         return token;
       })
       .finally(() => {
