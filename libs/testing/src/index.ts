@@ -1,10 +1,11 @@
 // Test support: what the run's global setup brought up, and helpers to isolate tests on it.
-export { testDatabaseUrl, testKafkaBrokers, testKafkaDescription } from './environment';
+export { testDatabaseUrl, testKafkaBrokers, testKafkaDescription, testOperationsTools } from './environment';
 export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { admitTestOrganization, type TestOrganization } from './organizations';
 export { caseEvent, inboundMessage } from './case-events';
 // Bringing up the infrastructure: jest's global setup, and the benchmark suite, use these.
 export { provideKafka, type ProvidedKafka } from './infrastructure/kafka';
 export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';
+export { provideOperationsTools, type OperationsTools } from './infrastructure/operations-tools';
 export { MissingPrerequisite } from './infrastructure/prerequisite';
 export { startPrivatePostgres, type PrivatePostgres } from './infrastructure/private-postgres';

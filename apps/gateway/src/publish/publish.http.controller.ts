@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags }
 import { EXCHANGE_HEADERS, inboundTopic, STRUCTURED_CONTENT_TYPE, type Receipt } from '@passerelle/contracts';
 import type { VerifiedCaller } from '@passerelle/identity';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
+import { LATENCY_BUCKETS_SECONDS, METRICS, type Metrics } from '@passerelle/metrics';
 import { Caller, PLATFORM_CONFIG, RequireRole, type PlatformConfig } from '@passerelle/platform';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +14,21 @@ import { statusOfRejection } from './rejection-status';
 @ApiBearerAuth()
 @Controller('cases')
 export class PublishController {
+  private readonly receiptWait;
+
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly receipts: ReceiptBook,
-  ) {}
+    @Inject(METRICS) metrics: Metrics,
+  ) {
+    this.receiptWait = metrics.histogram({
+      name: 'passerelle_gateway_receipt_wait_seconds',
+      help: 'Time an HTTP publisher waited for its receipt, from publishing on the bus to the answer (timeout: answered 202)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+    });
+  }
 
   /**
    * Publishes a signed envelope on the caller's inbound topic, exactly as a Kafka publisher
@@ -57,7 +68,9 @@ export class PublishController {
     if (expected !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = expected;
     await this.bus.publish(inboundTopic(caller.organization.id), [{ key: caseId, value: JSON.stringify(envelope), headers }]);
 
+    const waited = this.receiptWait.startTimer();
     const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs);
+    waited({ outcome: receipt?.status ?? 'timeout' });
     const eventId = typeof envelope.id === 'string' ? envelope.id : undefined;
     const location = eventId ? `/receipts/${encodeURIComponent(eventId)}` : undefined;
     if (location) response.setHeader('Location', location);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope } from '@passerelle/contracts';
 import { EVENT_STORE, type AllSubscription, type EventStore } from '@passerelle/event-store';
+import { METRICS, type Metrics } from '@passerelle/metrics';
 import type { Response } from 'express';
 import { once } from 'node:events';
 
@@ -17,7 +18,13 @@ export class EventStreams implements OnModuleDestroy {
   private readonly logger = new Logger(EventStreams.name);
   private readonly open = new Set<{ subscription: AllSubscription; response: Response }>();
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(METRICS) metrics: Metrics,
+  ) {
+    const open = this.open;
+    metrics.gauge({ name: 'passerelle_gateway_sse_clients', help: 'Server-Sent Events streams open at the gateway', collect() { this.set(open.size); } });
+  }
 
   /** Whether `position` is one this hub handed out (an event stands there). */
   async exists(position: bigint): Promise<boolean> {

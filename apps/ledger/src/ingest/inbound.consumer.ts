@@ -6,6 +6,7 @@ import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, TOKEN_VERIFIER, type Ev
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type OutgoingMessage, type Subscription } from '@passerelle/messaging';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-events/record-case-events.command';
+import { LedgerMetrics } from '../ledger.metrics';
 import { RejectionLog } from '../rejections/rejection-log';
 import { screen, type Screened } from './screening';
 
@@ -30,6 +31,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly commands: CommandBus,
     private readonly rejections: RejectionLog,
+    private readonly metrics: LedgerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,6 +60,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   /** One batch: screen, record per case, then log, record and publish every receipt. */
   async handleBatch(messages: IncomingMessage[]): Promise<void> {
+    this.metrics.batch(messages);
     try {
       const screened = await Promise.all(
         messages.map((m) =>
@@ -68,6 +71,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       const rejected = receipts.flatMap((receipt, i) => (receipt.status === 'rejected' ? [{ receipt, message: ref(messages[i]!) }] : []));
       await this.rejections.record(rejected);
       await this.publish(receipts);
+      this.metrics.receipts(receipts);
       for (const { receipt } of rejected) this.logger.log({ organization: receipt.organization, eventId: receipt.eventId, code: receipt.code }, `rejected: ${receipt.reason}`);
     } catch (err) {
       // Not committed: the bus delivers the batch again. Said once here, never swallowed.

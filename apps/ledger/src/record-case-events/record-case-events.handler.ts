@@ -1,8 +1,9 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
 import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
 import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
+import { LedgerMetrics } from '../ledger.metrics';
 import { CaseRepository, type LoadedCase } from './case-repository';
 import { RecordCaseEvents, type Outcome, type Submission } from './record-case-events.command';
 
@@ -14,6 +15,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly cases: CaseRepository,
+    @Optional() private readonly metrics?: LedgerMetrics,
   ) {}
 
   /**
@@ -32,9 +34,11 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
       }),
     );
     const appending = planned.filter((p) => p.plan.toAppend.length > 0);
+    const measured = appending.length === 0 ? undefined : this.metrics?.append(appending.reduce((n, p) => n + p.plan.toAppend.length, 0));
     const appended = await this.store.appendMany(
       appending.map((p) => ({ streamId: caseStreamId(p.caseId), events: p.plan.toAppend, expectedRevision: p.loaded.revision < 0n ? ('no_stream' as const) : p.loaded.revision })),
     );
+    measured?.();
     const results = new Map<string, Outcome[]>();
     appending.forEach((p, i) => {
       const outcome = appended[i]!;

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, EXCHANGE_HEADERS, outboundTopic, toKafkaMessage } from '@passerelle/contracts';
+import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, EXCHANGE_HEADERS, outboundTopic, parseTopic, toKafkaMessage } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { Checkpoints, EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
+import { followerProgress, METRICS, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 
 /**
@@ -20,14 +21,17 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly name: string;
   /** Published and checkpointed so far by this process (for logs and tests). */
   delivered = 0;
+  private readonly deliveries;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {
     this.name = `${config.groupPrefix}-relay`;
+    this.deliveries = metrics.counter({ name: 'passerelle_relay_delivered_messages_total', help: 'Messages the relay published on an organization’s outbound topic', labelNames: ['organization'] });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,9 +42,12 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       return;
     }
     const checkpoints = await Checkpoints.open(this.db);
+    // One cursor over the log for every organization: its lag is each organization's wait.
+    const progress = followerProgress(this.metrics, 'relay', () => this.store.lastPosition());
     this.follower = followAll(this.store, {
       from: async () => {
         const from = await checkpoints.read(this.name);
+        progress.advanced(from);
         this.logger.log({ from: String(from), checkpoint: this.name }, `relay following the log after position ${from}`);
         return from;
       },
@@ -48,6 +55,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       handle: async (batch) => {
         await this.deliver(batch);
         await checkpoints.save(this.name, batch.at(-1)!.position);
+        progress.advanced(batch.at(-1)!.position);
         this.delivered += batch.length;
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed; starting again from its checkpoint'),
@@ -73,5 +81,6 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       }
     }
     await Promise.all([...byTopic].map(([topic, messages]) => this.bus.publish(topic, messages)));
+    for (const [topic, messages] of byTopic) this.deliveries.inc({ organization: parseTopic(topic)?.organization ?? 'unknown' }, messages.length);
   }
 }

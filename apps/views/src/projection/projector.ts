@@ -4,6 +4,7 @@ import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, followAll, type EventStore, type Follower } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type Subscription } from '@passerelle/messaging';
+import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import type { CommittedEvent } from '../domain/case-view';
 import { ViewStore, type ViewItem } from './view-store';
@@ -20,6 +21,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private subscription: Subscription | undefined;
   private follower: Follower | undefined;
   private readonly name: string;
+  private readonly progress: FollowerProgress;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -27,8 +29,10 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    @Inject(METRICS) metrics: Metrics,
   ) {
     this.name = `${config.groupPrefix}-views`;
+    this.progress = followerProgress(metrics, 'views', () => this.store.lastPosition());
   }
 
   viewStore(): ViewStore {
@@ -71,6 +75,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     try {
       await this.views.apply(items);
+      // Topics of several organizations arrive in parallel: the newest position applied.
+      const newest = items.reduce((max, item) => (BigInt(item.event.position) > max ? BigInt(item.event.position) : max), 0n);
+      if (newest > 0n) this.progress.advanced(newest);
     } catch (err) {
       this.logger.error({ err, messages: messages.length }, 'could not update the views; the batch will be delivered again');
       throw err;
@@ -80,7 +87,11 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Embedded: the log from the views' own checkpoint, saved with each batch's effect. */
   private followLog(): Follower {
     return followAll(this.store, {
-      from: () => this.views.checkpoints.read(this.name),
+      from: async () => {
+        const from = await this.views.checkpoints.read(this.name);
+        this.progress.advanced(from);
+        return from;
+      },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
       handle: async (batch) => {
         const items = batch.flatMap((event) => {
@@ -88,6 +99,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
           return caseEventMetadata(event).audience.map((organization) => ({ organization, event: envelope }));
         });
         await this.views.apply(items, { name: this.name, position: batch.at(-1)!.position });
+        this.progress.advanced(batch.at(-1)!.position);
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'views could not follow the log; starting again from their checkpoint'),
     });

@@ -6,6 +6,8 @@ export interface KafkaBusOptions {
   clientId: string;
   /** Receives kafkajs' own log lines; by default they are dropped below `warn`. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+  /** Told after each consumed batch how many messages of its partition remain behind it (metrics). */
+  onConsumerLag?: (lag: { groupId: string; topic: string; partition: number; messages: number }) => void;
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -111,6 +113,7 @@ export class KafkaBus implements MessageBus {
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
         ]);
+        this.options.onConsumerLag?.({ groupId: options.groupId, topic: batch.topic, partition: batch.partition, messages: Math.max(0, Number(batch.offsetLag())) });
       },
     });
     // run() has created the consumer group synchronously: seeks made now apply before its
