@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { exportedNames, metricsIn, startPrometheus, type RunningPrometheus } from './support/prometheus';
+import { KafkaBus, type IncomingMessage } from '@passerelle/messaging';
+import { startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver';
+import { exportedNames, freePort, metricsIn, startPrometheus, type RunningPrometheus } from './support/prometheus';
 import { listeningUrl, spawnTarget, terminate, type TargetProcess } from './support/target-process';
 
 /** promtool with `input` on its standard input: its exit code and what it printed. */
@@ -28,8 +30,16 @@ const ROOT = resolve(__dirname, '..');
  * PostgreSQL: /metrics passes promtool, a real Prometheus scrapes it, and the alert rules and
  * the dashboard read only metrics the hub exports.
  */
-describe('operations: metrics a real Prometheus scrapes', () => {
+describe('operations: metrics a real Prometheus scrapes, traces across Kafka', () => {
   let scratch: ScratchDatabase;
+  let receiver: OtlpReceiver;
+  let ministry: KafkaBus;
+  const outbound: IncomingMessage[] = [];
+  // The publisher's own trace, as its HTTP client would send it.
+  const publisherTrace = randomUUID().replaceAll('-', '');
+  const publisherSpan = randomUUID().replaceAll('-', '').slice(0, 16);
+  let opened: CaseEventEnvelope;
+  let forged: CaseEventEnvelope;
   let db: PostgresDatabase;
   let org: TestOrganization;
   let hub: TargetProcess;
@@ -41,20 +51,33 @@ describe('operations: metrics a real Prometheus scrapes', () => {
     scratch = await createScratchDatabase();
     db = await PostgresDatabase.open({ url: scratch.url });
     org = await admitTestOrganization(db, ['publisher', 'subscriber']);
-    hub = spawnTarget('hub', { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: scratch.url, PASSERELLE_GROUP_PREFIX: `ops-${randomUUID()}`, PASSERELLE_KEYS_DIR: resolve(ROOT, '.passerelle/test-keys') });
+    receiver = await startOtlpReceiver();
+    hub = spawnTarget('hub', {
+      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      DATABASE_URL: scratch.url,
+      PASSERELLE_GROUP_PREFIX: `ops-${randomUUID()}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
     url = await listeningUrl(hub, 120_000);
+    // The organization's own consumer, as a ministry runs it.
+    ministry = new KafkaBus({ brokers: testKafkaBrokers(), clientId: 'ops-ministry' });
+    await ministry.subscribe({ groupId: `ops-${org.id}`, topics: [`passerelle.outbound.${org.id}`], fromBeginning: true, handleBatch: async (messages) => void outbound.push(...messages) });
 
-    // Traffic: one accepted event, one refused for its signature.
+    // Traffic: one accepted event, one refused for its signature, both in the publisher's trace.
     caseId = `case-${randomUUID().slice(0, 8)}`;
-    const opened = await caseEvent(org.id, caseId, 'CaseOpened', { owner: org.id, citizen: 'cit-ops', title: 'Ops', openedAt: new Date().toISOString() });
+    opened = await caseEvent(org.id, caseId, 'CaseOpened', { owner: org.id, citizen: 'cit-ops', title: 'Ops', openedAt: new Date().toISOString() });
     expect(await publish(opened)).toMatchObject({ status: 201 });
-    const forged = await caseEvent(org.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: new Date().toISOString(), provider: org.id });
+    forged = await caseEvent(org.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: new Date().toISOString(), provider: org.id });
     expect(await publish(forged, await org.sign({ ...forged, id: 'another' }))).toMatchObject({ status: 401, body: { code: 'SIGNATURE.INVALID' } });
   }, 180_000);
 
   afterAll(async () => {
     await prometheus?.stop();
+    await ministry?.close();
     if (hub) await terminate(hub);
+    await receiver?.close();
     await db?.close();
     await scratch?.drop();
   });
@@ -62,7 +85,12 @@ describe('operations: metrics a real Prometheus scrapes', () => {
   async function publish(envelope: CaseEventEnvelope, signature?: string) {
     const response = await fetch(`${url}/cases/${String(envelope.caseid)}/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await org.token(['publisher'])}`, 'passerelle-signature': signature ?? (await org.sign(envelope)), 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${await org.token(['publisher'])}`,
+        'passerelle-signature': signature ?? (await org.sign(envelope)),
+        'content-type': 'application/json',
+        traceparent: `00-${publisherTrace}-${publisherSpan}-01`,
+      },
       body: JSON.stringify(envelope),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -118,4 +146,76 @@ describe('operations: metrics a real Prometheus scrapes', () => {
     const unknown = read.flatMap((r) => r.names.filter((n) => !exported.has(n)).map((n) => `${r.where}: ${n}`));
     expect(unknown).toEqual([]);
   }, 60_000);
+
+  it('follows one event in one trace: gateway → Kafka → ledger decision and append → relay → the outbound message', async () => {
+    const until = async (what: string, check: () => boolean) => {
+      const deadline = Date.now() + 60_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await until('the outbound message', () => outbound.some((m) => m.value.toString().includes(opened.id)));
+    const message = outbound.find((m) => m.value.toString().includes(opened.id))!;
+    const [, traceId, parentId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(message.headers.traceparent ?? '') ?? [];
+    expect(traceId).toBe(publisherTrace);
+    await until('the spans of the relay', () => receiver.spans.some((s) => s.spanId === parentId));
+
+    const trace = receiver.spans.filter((s) => s.traceId === publisherTrace);
+    const named = (name: string) => trace.filter((s) => s.name === name);
+    const one = (name: string) => {
+      expect(named(name).map((s) => s.name)).toEqual([name]);
+      return named(name)[0]!;
+    };
+    const inbound = `passerelle.inbound.${org.id}`;
+    const server = named('POST /cases/{caseId}/events');
+    // Two publishes in this trace: the accepted one's chain is the one that reaches the relay.
+    const send = one('send outbound');
+    const relay = one('relay deliver');
+    const processing = trace.find((s) => s.name === `process ${inbound}` && s.spanId === relay.parentSpanId)!;
+    const produced = trace.find((s) => s.spanId === processing.parentSpanId)!;
+    const gateway = trace.find((s) => s.spanId === produced.parentSpanId)!;
+
+    expect(send.spanId).toBe(parentId);
+    expect(send.parentSpanId).toBe(relay.spanId);
+    expect(produced.name).toBe(`send ${inbound}`);
+    expect(server).toContainEqual(gateway);
+    expect(gateway.parentSpanId).toBe(publisherSpan);
+    expect(trace.filter((s) => s.parentSpanId === processing.spanId).map((s) => s.name).sort()).toEqual(['event_store append', 'ledger decide', 'relay deliver']);
+    expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['passerelle-hub']));
+    // The refused event's span says why; the log line of its refusal names the trace.
+    expect(named(`process ${inbound}`).find((s) => s.spanId !== processing.spanId)?.attributes).toMatchObject({ 'passerelle.receipt': 'rejected' });
+    expect(hub.logs.find((l) => String(l.msg).startsWith('rejected:') && l.eventId === forged.id)).toMatchObject({ trace_id: publisherTrace, code: 'SIGNATURE.INVALID' });
+  }, 120_000);
+});
+
+describe('operations: misconfiguration at start-up', () => {
+  it.each([
+    [{ PASSERELLE_TARGET: 'ledger,billing' }, 'passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit'],
+    [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'passerelle hub: cannot start: OTEL_TRACES_SAMPLER=sometimes is not a sampler: use one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'passerelle hub: cannot start: OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 uses collector:: OTLP/HTTP needs http:// or https://'],
+  ])('refuses %j with one line on stderr and status 1', async (env, line) => {
+    const target = spawnTarget('hub', { PASSERELLE_DATA_DIR: 'memory://', ...env });
+
+    expect(await target.exited).toBe(1);
+    expect(target.stderr()).toBe(`${line}\n`);
+  }, 60_000);
+
+  it('says once that the OTLP endpoint does not answer, and serves all the same', async () => {
+    const closed = await freePort();
+    const target = spawnTarget('hub', { PASSERELLE_DATA_DIR: 'memory://', PASSERELLE_DEMO_FEDERATION: 'off', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}` });
+    try {
+      const url = await listeningUrl(target, 120_000);
+      const deadline = Date.now() + 30_000;
+      while (!target.logs.some((l) => String(l.msg).includes('does not answer')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+      expect(target.logs.filter((l) => String(l.msg).includes('does not answer')).map((l) => [l.level, l.msg])).toEqual([
+        ['warn', `traces: the OTLP endpoint http://127.0.0.1:${closed}/v1/traces does not answer (ECONNREFUSED): spans are dropped until it does; the exchange goes on`],
+      ]);
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      expect((await fetch(`${url}/cases/case-x/events`, { method: 'POST' })).status).toBe(401);
+    } finally {
+      expect(await terminate(target)).toBe(0);
+    }
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { readTracingSettings, type TracingSettings } from '@passerelle/telemetry';
 import { resolve } from 'node:path';
 
 /** Which store holds the events: an embedded PGlite folder, or a PostgreSQL server. */
@@ -34,6 +35,8 @@ export interface PlatformConfig {
   keysDir: string;
   /** Seed a demo federation into an empty store: on by default in embedded mode only. */
   seedDemoFederation: boolean;
+  /** OpenTelemetry traces, from the standard OTEL_* variables. */
+  tracing: TracingSettings;
 }
 
 /** A configuration value that cannot be used; the message names the variable and the fix. */
@@ -136,7 +139,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
   const seed = env.PASSERELLE_DEMO_FEDERATION ?? (store.kind === 'pglite' ? 'on' : 'off');
   if (seed !== 'on' && seed !== 'off') throw new ConfigError(`PASSERELLE_DEMO_FEDERATION=${seed}: use on or off`);
 
+  let tracing: TracingSettings;
+  try {
+    tracing = readTracingSettings(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+
   return {
+    tracing,
     tokens: {
       audience: env.PASSERELLE_TOKEN_AUDIENCE ?? 'urn:passerelle:hub',
       maxTokenAgeSeconds: seconds(env, 'PASSERELLE_TOKEN_MAX_AGE', 3600),

@@ -5,6 +5,7 @@ import type { VerifiedCaller } from '@passerelle/identity';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
 import { LATENCY_BUCKETS_SECONDS, METRICS, type Metrics } from '@passerelle/metrics';
 import { Caller, PLATFORM_CONFIG, RequireRole, type PlatformConfig } from '@passerelle/platform';
+import { traced, traceHeaders } from '@passerelle/telemetry';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ReceiptBook } from '../receipts/receipt-book';
@@ -51,6 +52,23 @@ export class PublishController {
     @Headers('authorization') authorization: string,
     @Headers('passerelle-signature') signature?: string,
     @Headers('if-match') ifMatch?: string,
+    @Headers('traceparent') traceparent?: string,
+    @Headers('tracestate') tracestate?: string,
+  ): Promise<Receipt | Record<string, unknown>> {
+    // The publisher's own trace continues here (W3C traceparent), on the bus, and beyond.
+    return traced('POST /cases/{caseId}/events', { role: 'server', parent: { traceparent, tracestate }, attributes: { 'passerelle.organization': caller.organization.id } }, () =>
+      this.publishTraced(caller, caseId, body, response, authorization, signature, ifMatch),
+    );
+  }
+
+  private async publishTraced(
+    caller: VerifiedCaller,
+    caseId: string,
+    body: unknown,
+    response: Response,
+    authorization: string,
+    signature?: string,
+    ifMatch?: string,
   ): Promise<Receipt | Record<string, unknown>> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('REQUEST.NOT_AN_ENVELOPE', 'the body must be a CloudEvents envelope (a JSON object)');
     const envelope = body as Record<string, unknown>;
@@ -66,7 +84,10 @@ export class PublishController {
     };
     if (signature !== undefined) headers[EXCHANGE_HEADERS.signature] = signature;
     if (expected !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = expected;
-    await this.bus.publish(inboundTopic(caller.organization.id), [{ key: caseId, value: JSON.stringify(envelope), headers }]);
+    const topic = inboundTopic(caller.organization.id);
+    await traced(`send ${topic}`, { role: 'producer', attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } }, () =>
+      this.bus.publish(topic, [{ key: caseId, value: JSON.stringify(envelope), headers: { ...headers, ...traceHeaders() } }]),
+    );
 
     const waited = this.receiptWait.startTimer();
     const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs);

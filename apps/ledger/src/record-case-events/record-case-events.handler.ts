@@ -2,6 +2,7 @@ import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
 import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
+import { startSpan, type SpanOptions } from '@passerelle/telemetry';
 import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
 import { LedgerMetrics } from '../ledger.metrics';
 import { CaseRepository, type LoadedCase } from './case-repository';
@@ -26,6 +27,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
    */
   async execute({ cases }: RecordCaseEvents): Promise<Outcome[][]> {
     // Redeliveries first: the store says which of these events it holds already, and where.
+    const deciding = spans('ledger decide', cases.flatMap((c) => c.submissions));
     const stored = await this.store.locate(cases.flatMap((c) => c.submissions.map(idOf)));
     const planned = await Promise.all(
       cases.map(async ({ caseId, submissions }) => {
@@ -33,12 +35,15 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
         return { caseId, submissions, loaded, plan: this.decideAll(loaded, stored, submissions, new Set()) };
       }),
     );
+    deciding.end();
     const appending = planned.filter((p) => p.plan.toAppend.length > 0);
+    const appendingSpans = spans('event_store append', appending.flatMap((p) => p.submissions), { role: 'client', attributes: { 'db.operation.name': 'appendMany' } });
     const measured = appending.length === 0 ? undefined : this.metrics?.append(appending.reduce((n, p) => n + p.plan.toAppend.length, 0));
     const appended = await this.store.appendMany(
       appending.map((p) => ({ streamId: caseStreamId(p.caseId), events: p.plan.toAppend, expectedRevision: p.loaded.revision < 0n ? ('no_stream' as const) : p.loaded.revision })),
     );
     measured?.();
+    appendingSpans.end();
     const results = new Map<string, Outcome[]>();
     appending.forEach((p, i) => {
       const outcome = appended[i]!;
@@ -68,7 +73,8 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
       const plan = this.decideAll(loaded, stored, submissions, reusedIds);
       if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
-        const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision);
+        const appendSpans = spans('event_store append', submissions, { role: 'client', attributes: { 'db.operation.name': 'appendToStream', 'passerelle.attempt': attempt } });
+        const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision).finally(() => appendSpans.end());
         if (result.duplicate) {
           // Stored meanwhile by another ledger: read it back and answer from the stream.
           this.cases.forget(caseId);
@@ -147,6 +153,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
           signature: submission.signature,
           category: submission.category,
           audience: decision.audience,
+          ...(submission.traceparent ? { traceparent: submission.traceparent } : {}),
         };
         inThisBatch.set(id, toAppend.length);
         outcomes.push(toAppend.length);
@@ -168,4 +175,10 @@ const idOf = (submission: Submission): string => storedEventId(submission.publis
 
 function accepted(link: { revision: bigint; position: bigint; hash: string }): Outcome {
   return { status: 'accepted', revision: link.revision, position: link.position, hash: link.hash };
+}
+
+/** One span per traced submission, each in its own message's trace, ended together. */
+function spans(name: string, submissions: readonly Submission[], options: Omit<SpanOptions, 'parent'> = {}): { end(): void } {
+  const open = submissions.flatMap((s) => (s.traceparent ? [startSpan(name, { ...options, parent: s.traceparent })] : []));
+  return { end: () => open.forEach((span) => span.end()) };
 }

@@ -5,6 +5,7 @@ import { Checkpoints, EVENT_STORE, followAll, type EventStore, type Follower, ty
 import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
 import { followerProgress, METRICS, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { startSpan, traceHeaders, type Span } from '@passerelle/telemetry';
 
 /**
  * Delivers every committed case event to the outbound topic of each organization entitled to
@@ -69,10 +70,15 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
   /** One message per entitled organization per event, published per topic in log order. */
   private async deliver(events: readonly RecordedEvent[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
+    const spans: Span[] = [];
     for (const event of events) {
       const metadata = caseEventMetadata(event);
       const message = toKafkaMessage(committedEnvelope(event));
-      message.headers = { ...message.headers, [EXCHANGE_HEADERS.signature]: metadata.signature };
+      // The trace the ledger began continues here and, through the headers, at the consumer.
+      const relaying = metadata.traceparent ? startSpan('relay deliver', { parent: metadata.traceparent, attributes: { 'passerelle.position': Number(event.position) } }) : undefined;
+      const sending = relaying ? startSpan('send outbound', { role: 'producer', parent: traceHeaders(relaying), attributes: { 'messaging.system': 'kafka', 'passerelle.audience': metadata.audience.length } }) : undefined;
+      if (relaying && sending) spans.push(sending, relaying);
+      message.headers = { ...message.headers, [EXCHANGE_HEADERS.signature]: metadata.signature, ...(sending ? traceHeaders(sending) : {}) };
       for (const organization of metadata.audience) {
         const topic = outboundTopic(organization);
         const list = byTopic.get(topic) ?? [];
@@ -80,7 +86,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
         byTopic.set(topic, list);
       }
     }
-    await Promise.all([...byTopic].map(([topic, messages]) => this.bus.publish(topic, messages)));
+    await Promise.all([...byTopic].map(([topic, messages]) => this.bus.publish(topic, messages))).finally(() => spans.forEach((span) => span.end()));
     for (const [topic, messages] of byTopic) this.deliveries.inc({ organization: parseTopic(topic)?.organization ?? 'unknown' }, messages.length);
   }
 }
