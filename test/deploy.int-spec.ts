@@ -151,7 +151,7 @@ describe('deployment files', () => {
         const budgets = of('PodDisruptionBudget').filter((p) => p.spec.selector.matchLabels['app.kubernetes.io/component'] === component);
         expect(budgets).toHaveLength(1);
       }
-      expect(of('Secret').map((s) => s.metadata.name).sort()).toEqual(['passerelle-database', 'passerelle-kafka-client']);
+      expect(of('Secret').map((s) => s.metadata.name).sort()).toEqual(['passerelle-database', 'passerelle-hub-key', 'passerelle-kafka-client']);
       // One relay per hub: never two during a rollout.
       expect(of('Deployment').find((d) => d.metadata.name === 'passerelle-relay')!.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
     });

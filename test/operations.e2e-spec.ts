@@ -3,9 +3,11 @@ import { PostgresDatabase } from '@passerelle/database';
 import { admitTestOrganization, caseEvent, createScratchDatabase, testKafkaBrokers, testOperationsTools, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { generateOrganizationKey } from '@passerelle/identity';
 import { KafkaBus, type IncomingMessage } from '@passerelle/messaging';
 import { startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver';
 import { exportedNames, freePort, metricsIn, startPrometheus, type RunningPrometheus } from './support/prometheus';
@@ -40,6 +42,8 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
   const publisherSpan = randomUUID().replaceAll('-', '').slice(0, 16);
   let opened: CaseEventEnvelope;
   let forged: CaseEventEnvelope;
+  let auditor: TestOrganization;
+  let keyDir: string | undefined;
   let db: PostgresDatabase;
   let org: TestOrganization;
   let hub: TargetProcess;
@@ -51,8 +55,15 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
     scratch = await createScratchDatabase();
     db = await PostgresDatabase.open({ url: scratch.url });
     org = await admitTestOrganization(db, ['publisher', 'subscriber']);
+    auditor = await admitTestOrganization(db, ['auditor']);
+    // The hub's checkpoint key from a file, as a mounted Secret gives it.
+    keyDir = await mkdtemp(join(tmpdir(), 'passerelle-hub-key-'));
+    const hubKey = await generateOrganizationKey('ES256', 'hub-ops-key');
+    await writeFile(join(keyDir, 'hub-key.json'), JSON.stringify({ ...hubKey.privateJwk, kid: hubKey.kid }));
     receiver = await startOtlpReceiver();
     hub = spawnTarget('hub', {
+      PASSERELLE_HUB_KEY_FILE: join(keyDir, 'hub-key.json'),
+      PASSERELLE_CHECKPOINT_INTERVAL: '0',
       KAFKA_BROKERS: testKafkaBrokers().join(','),
       DATABASE_URL: scratch.url,
       PASSERELLE_GROUP_PREFIX: `ops-${randomUUID()}`,
@@ -78,6 +89,7 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
     await ministry?.close();
     if (hub) await terminate(hub);
     await receiver?.close();
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
     await db?.close();
     await scratch?.drop();
   });
@@ -147,6 +159,18 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
     expect(unknown).toEqual([]);
   }, 60_000);
 
+  it('signs checkpoints with the key of PASSERELLE_HUB_KEY_FILE, publishing only its public half', async () => {
+    const headers = { authorization: `Bearer ${await auditor.token(['auditor'])}` };
+    const created = await fetch(`${url}/audit/checkpoints`, { method: 'POST', headers });
+    const keys = (await (await fetch(`${url}/audit/keys`, { headers })).json()) as { keys: Array<Record<string, unknown>> };
+
+    expect(created.status).toBe(201);
+    const { jws } = (await created.json()) as { jws: string };
+    expect(JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'ES256', kid: 'hub-ops-key' });
+    expect(keys.keys).toEqual([expect.objectContaining({ kid: 'hub-ops-key', kty: 'EC', crv: 'P-256' })]);
+    expect(keys.keys[0]).not.toHaveProperty('d');
+  }, 60_000);
+
   it('follows one event in one trace: gateway → Kafka → ledger decision and append → relay → the outbound message', async () => {
     const until = async (what: string, check: () => boolean) => {
       const deadline = Date.now() + 60_000;
@@ -190,6 +214,15 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
 });
 
 describe('operations: misconfiguration at start-up', () => {
+  it('refuses a hub key file that is not there, with one line', async () => {
+    const target = spawnTarget('hub', { PASSERELLE_DATA_DIR: 'memory://', PASSERELLE_HUB_KEY_FILE: '/run/secrets/passerelle/none.json' });
+
+    expect(await target.exited).toBe(1);
+    expect(target.stderr()).toBe(
+      "passerelle hub: cannot start: PASSERELLE_HUB_KEY_FILE=/run/secrets/passerelle/none.json: no such file: mount the hub's signing key there (a private ES256 JWK), or unset it to keep the key in the database\n",
+    );
+  }, 60_000);
+
   it.each([
     [{ PASSERELLE_TARGET: 'ledger,billing' }, 'passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit'],
     [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'passerelle hub: cannot start: OTEL_TRACES_SAMPLER=sometimes is not a sampler: use one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio'],

@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER=jaeger is not an exporter: use otlp, console or none'],
     [{ OTEL_BSP_MAX_QUEUE_SIZE: 'lots' }, 'OTEL_BSP_MAX_QUEUE_SIZE=lots is not a usable number: give a whole number above 0'],
     [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED=yes: use true or false'],
+    [{ PASSERELLE_HUB_KEY_FILE: '/run/secrets/none/hub-key.json' }, "PASSERELLE_HUB_KEY_FILE=/run/secrets/none/hub-key.json: no such file: mount the hub's signing key there (a private ES256 JWK), or unset it to keep the key in the database"],
   ])('rejects %j saying what to fix', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -1,4 +1,5 @@
 import { readTracingSettings, type TracingSettings } from '@passerelle/telemetry';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Which store holds the events: an embedded PGlite folder, or a PostgreSQL server. */
@@ -37,6 +38,11 @@ export interface PlatformConfig {
   seedDemoFederation: boolean;
   /** OpenTelemetry traces, from the standard OTEL_* variables. */
   tracing: TracingSettings;
+  /**
+   * A file holding the hub's checkpoint signing key (a private ES256 JWK, e.g. mounted from
+   * a Kubernetes Secret); unset: the key is created and kept in the database.
+   */
+  hubKeyFile?: string;
 }
 
 /** A configuration value that cannot be used; the message names the variable and the fix. */
@@ -146,7 +152,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     throw new ConfigError((err as Error).message);
   }
 
+  const hubKeyFile = env.PASSERELLE_HUB_KEY_FILE ? resolve(env.PASSERELLE_HUB_KEY_FILE) : undefined;
+  if (hubKeyFile) {
+    let isFile = false;
+    try {
+      isFile = statSync(hubKeyFile).isFile();
+    } catch {
+      // reported below
+    }
+    if (!isFile) {
+      throw new ConfigError(`PASSERELLE_HUB_KEY_FILE=${env.PASSERELLE_HUB_KEY_FILE}: no such file: mount the hub's signing key there (a private ES256 JWK), or unset it to keep the key in the database`);
+    }
+  }
+
   return {
+    ...(hubKeyFile ? { hubKeyFile } : {}),
     tracing,
     tokens: {
       audience: env.PASSERELLE_TOKEN_AUDIENCE ?? 'urn:passerelle:hub',
