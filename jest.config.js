@@ -33,8 +33,15 @@ const common = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
 };
 
+// Real work (PGlite's first open, a hub starting, processes spawned, Kafka round trips) takes
+// seconds here, many more on a loaded machine: jest's 5 s default fails such tests for no
+// fault of theirs. Tests that wait for something bound the wait themselves, well inside this.
+// (A global option: jest ignores testTimeout given per project.)
+const TEST_TIMEOUT_MS = 120_000;
+
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: TEST_TIMEOUT_MS,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     {

@@ -1,8 +1,10 @@
 import { PostgresDatabase } from '@passerelle/database';
 import { SqlEventStore, type EventToAppend } from '@passerelle/event-store';
+import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { randomUUID } from 'node:crypto';
 import type { Infrastructure } from './infrastructure';
-import { compare, type Figure } from './measure';
+import { compareWith, type Figure } from './measure';
 
 /** A case event as the ledger stores it: a ~1.1 KB envelope and its metadata. */
 function caseEvent(caseId: string, n: number): EventToAppend {
@@ -30,13 +32,17 @@ function caseEvent(caseId: string, n: number): EventToAppend {
 
 /**
  * Append throughput of the PostgreSQL store (expected revision, idempotency check, hash
- * chain, ordered positions) against raw INSERTs of the same rows into a plain table with the
- * same columns, in the same shape: the same batch per statement, the same number of writers.
+ * chain, ordered positions) against, in the same shape (the same batch per statement, the
+ * same number of writers) and round for round: raw INSERTs of the same rows into a plain
+ * table with the same columns, and Emmett's PostgreSQL event store (a peer that checks the
+ * expected version and orders its log, but neither hashes nor checks event ids) appending
+ * the same events to its own tables in the same database.
  */
 export async function appendBenchmark(infra: Infrastructure): Promise<Figure[]> {
   const url = await infra.database();
   const db = await PostgresDatabase.open({ url, max: 16 });
   const store = await SqlEventStore.open(db);
+  const emmett = getPostgreSQLEventStore(url);
   await db.query(`CREATE TABLE raw_events (
     position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL, revision bigint NOT NULL, id text NOT NULL UNIQUE,
     type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL, prev_hash text NOT NULL, hash text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),
@@ -87,11 +93,35 @@ export async function appendBenchmark(infra: Infrastructure): Promise<Figure[]> 
           }),
         );
       };
+      const peer = async () => {
+        await Promise.all(
+          Array.from({ length: writers }, async () => {
+            const stream = `case-${randomUUID()}`;
+            let expected: bigint | typeof STREAM_DOES_NOT_EXIST = STREAM_DOES_NOT_EXIST;
+            for (let done = 0; done < perWriter; done += batch) {
+              const events = Array.from({ length: batch }, (_, i) => caseEvent(stream, done + i)).map((e) => ({ type: e.type, data: e.data, metadata: e.metadata! }));
+              const result: { nextExpectedStreamVersion: bigint } = await emmett.appendToStream(stream, events, { expectedStreamVersion: expected });
+              expected = result.nextExpectedStreamVersion;
+            }
+          }),
+        );
+      };
       figures.push(
-        await compare(`append batch ${batch}, ${writers} writer${writers > 1 ? 's' : ''}`, 'events/s', total, ours, { name: 'raw INSERT, same rows', run: raw }, { goalRatio: 0.8, rounds: 5, warmupRounds: 1 }),
+        ...(await compareWith(
+          `append batch ${batch}, ${writers} writer${writers > 1 ? 's' : ''}`,
+          'events/s',
+          total,
+          ours,
+          [
+            { name: 'raw INSERT, same rows', run: raw, goalRatio: 0.8 },
+            { name: 'Emmett PostgreSQL store, same events', run: peer, goalRatio: 1.0, label: 'vs Emmett' },
+          ],
+          { rounds: 5, warmupRounds: 1 },
+        )),
       );
     }
   } finally {
+    await emmett.close();
     await store.close();
     await db.close();
   }

@@ -46,28 +46,47 @@ export async function compare(
   baseline: { name: string; run: () => unknown | Promise<unknown> },
   options: RateOptions & { goalRatio?: number; note?: string } = {},
 ): Promise<Figure> {
+  const [figure] = await compareWith(benchmark, unit, items, subject, [{ ...baseline, goalRatio: options.goalRatio, note: options.note }], options);
+  return figure!;
+}
+
+/**
+ * The project's code against several baselines (a raw floor, a peer library), every one run
+ * once per round in turn, so each ratio is a same-run, same-noise ratio: one figure per
+ * baseline, all sharing the subject's rounds.
+ */
+export async function compareWith(
+  benchmark: string,
+  unit: string,
+  items: number,
+  subject: () => unknown | Promise<unknown>,
+  baselines: ReadonlyArray<{ name: string; run: () => unknown | Promise<unknown>; goalRatio?: number; note?: string; label?: string }>,
+  options: RateOptions = {},
+): Promise<Figure[]> {
   const ours: number[] = [];
-  const theirs: number[] = [];
+  const theirs = baselines.map((): number[] => []);
   for (let i = 0; i < (options.warmupRounds ?? 2); i++) {
     await subject();
-    await baseline.run();
+    for (const b of baselines) await b.run();
   }
   for (let i = 0; i < (options.rounds ?? 7); i++) {
     ours.push(...(await rates(items, subject, { warmupRounds: 0, rounds: 1 })));
-    theirs.push(...(await rates(items, baseline.run, { warmupRounds: 0, rounds: 1 })));
+    for (const [k, b] of baselines.entries()) theirs[k]!.push(...(await rates(items, b.run, { warmupRounds: 0, rounds: 1 })));
   }
   const value = median(ours);
-  const base = median(theirs);
-  return {
-    benchmark,
-    unit,
-    value,
-    rounds: ours,
-    baseline: { name: baseline.name, value: base, rounds: theirs },
-    ratio: value / base,
-    goal: options.goalRatio === undefined ? undefined : { ratio: options.goalRatio },
-    note: options.note,
-  };
+  return baselines.map((b, k) => {
+    const base = median(theirs[k]!);
+    return {
+      benchmark: b.label === undefined ? benchmark : `${benchmark} ${b.label}`,
+      unit,
+      value,
+      rounds: ours,
+      baseline: { name: b.name, value: base, rounds: theirs[k]! },
+      ratio: value / base,
+      goal: b.goalRatio === undefined ? undefined : { ratio: b.goalRatio },
+      note: b.note,
+    };
+  });
 }
 
 export function median(values: number[]): number {

@@ -7,6 +7,7 @@ import { machine, spread, type Figure } from './measure';
 import { replayBenchmark } from './replay.bench';
 import { validateBenchmark } from './validate.bench';
 import { verifyBenchmark } from './verify.bench';
+import { viewsBenchmark } from './views.bench';
 
 /**
  * `npm run bench [-- name...]`: runs the benchmarks, prints a table and writes
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   verify: verifyBenchmark,
   append: appendBenchmark,
   replay: replayBenchmark,
+  views: viewsBenchmark,
   e2e: e2eBenchmark,
   soak: soakBenchmark,
 };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { testDatabaseUrl, testKafkaBrokers } from '@passerelle/testing';
 import { listeningUrl, spawnTarget, terminate } from './support/target-process';
 
-const APPS = ['gateway', 'ledger', 'relay', 'views', 'audit', 'schemas', 'federation'];
+const APPS = ['gateway', 'ledger', 'relay', 'views', 'audit', 'schemas', 'federation', 'insights'];
 
 describe('the hub in embedded mode (npm start)', () => {
   let dataDir: string;
@@ -60,7 +60,7 @@ describe('the hub in embedded mode (npm start)', () => {
   it('refuses an unknown target with the list of known ones', async () => {
     const hub = spawnTarget('hub', { PASSERELLE_DATA_DIR: dataDir, PASSERELLE_TARGET: 'ledger,billing' });
     expect(await hub.exited).toBe(1);
-    expect(hub.stderr()).toMatch(/^passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit\n$/);
+    expect(hub.stderr()).toMatch(/^passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit, insights\n$/);
   });
 });
 
@@ -99,7 +99,7 @@ describe('each app as its own process on Kafka and PostgreSQL', () => {
     expect(target.stderr()).toMatch(
       /^passerelle audit: cannot start: PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/passerelle did not answer \(ECONNREFUSED\): start it, or set DATABASE_URL to a server that runs\n$/,
     );
-  }, 30_000);
+  }, 120_000);
 
   it('refuses to run a bus-using app alone on the in-process bus', async () => {
     const target = spawnTarget('relay', { DATABASE_URL: testDatabaseUrl() });

@@ -41,7 +41,23 @@ export class HubClient {
     }
   }
 
+  /** A request whose answer is read as text (CSV, YAML). */
+  async text(method: 'GET', path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+    const response = await this.send(method, path, undefined, headers);
+    return { status: response.status, text: await response.text() };
+  }
+
   async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+    const response = await this.send(method, path, body, headers);
+    const text = await response.text();
+    try {
+      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
+    } catch {
+      throw new CommandError(`the hub at ${this.base} answered ${response.status} with something other than JSON`);
+    }
+  }
+
+  private async send(method: 'GET' | 'POST' | 'PUT', path: string, body: string | Buffer | undefined, headers: Record<string, string>): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${this.base}${path}`, {
@@ -60,11 +76,6 @@ export class HubClient {
       const reason = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new CommandError(`the hub at ${this.base} did not answer (${reason}): is the hub running?`);
     }
-    const text = await response.text();
-    try {
-      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
-    } catch {
-      throw new CommandError(`the hub at ${this.base} answered ${response.status} with something other than JSON`);
-    }
+    return response;
   }
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSchemasDir } from '@passerelle/contracts';
+import { PgliteDatabase } from '@passerelle/database';
 import { run } from './program';
 
 const schemas = defaultSchemasDir();
@@ -100,5 +101,32 @@ describe('passerelle schemas list', () => {
       code: 2,
       err: expect.stringContaining('did not answer (ECONNREFUSED): is the hub running?'),
     });
+  });
+});
+
+describe('passerelle audit verify --all --data (offline, from a stopped hub’s folder)', () => {
+  it.each([
+    ['a path that does not exist', () => join(dir, 'no-such-folder')],
+    ['an empty folder', () => mkdtempSync(join(tmpdir(), 'passerelle-empty-'))],
+  ])('refuses %s with one line, exit 2, and creates nothing there', async (_what, path) => {
+    const where = path();
+    const before = existsSync(where) ? readdirSync(where) : undefined;
+
+    expect(await cli('audit', 'verify', '--all', '--data', where)).toEqual({
+      code: 2,
+      out: '',
+      err: `passerelle: no store at ${where}: give the data folder of a stopped hub (e.g. .passerelle/data), or --database`,
+    });
+    expect(existsSync(where) ? readdirSync(where) : undefined).toEqual(before);
+  });
+
+  it('refuses a database folder that holds no event store, and leaves it without one', async () => {
+    const where = mkdtempSync(join(tmpdir(), 'passerelle-nostore-'));
+    await (await PgliteDatabase.open(where)).close();
+
+    expect(await cli('audit', 'verify', '--all', '--data', where)).toEqual({ code: 2, out: '', err: `passerelle: no store in ${where}: it holds no event log (es_events)` });
+    const db = await PgliteDatabase.open(where);
+    expect((await db.query<{ store: string | null }>(`SELECT to_regclass('es_events')::text AS store`)).rows).toEqual([{ store: null }]);
+    await db.close();
   });
 });

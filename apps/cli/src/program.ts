@@ -3,11 +3,13 @@ import { auditAccessLogCommand, auditAsOfCommand, auditExportCommand, auditVerif
 import { CommandError, processOutput, type Output } from './cli-output';
 import { caseCommand } from './exchange/case.command';
 import { publishCommand } from './exchange/publish.command';
+import { insightsCommand, insightsRebuildCommand, type InsightsReport } from './insights/insights.command';
 import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
 import { orgAddCommand, orgListCommand, orgRevokeCommand, orgRotateCommand } from './org/operator.command';
 import { checkCommand } from './schemas/check.command';
 import { listCommand } from './schemas/list.command';
 import { validateCommand } from './schemas/validate.command';
+import { simulateCommand } from './simulate/simulate.command';
 
 /**
  * The `passerelle` command line. Exit codes: 0 success, 1 a negative answer (invalid,
@@ -182,6 +184,56 @@ export async function run(argv: string[], output: Output = processOutput): Promi
   hubOptions(audit.command('access-log').description('who read a case, when, for what purpose').requiredOption('--case <id>', 'the case')).action(async (options) => {
     code = await auditAccessLogCommand(options, output);
   });
+
+  const insights = program.command('insights').description('per-channel measures of the shared service (small cells suppressed)');
+  const reports: Array<[InsightsReport, string]> = [
+    ['channels', 'volumes, digital take-up, completion, time to decision, satisfaction and cost per completed request'],
+    ['handoffs', 'hand-offs between organizations (from → to) and how long each waited'],
+    ['journeys', 'channel switches and repeat contacts before a decision'],
+  ];
+  for (const [report, description] of reports) {
+    const command = hubOptions(insights.command(report).description(description))
+      .requiredOption('--from <day>', 'first day, YYYY-MM-DD')
+      .requiredOption('--to <day>', 'last day, YYYY-MM-DD (included)')
+      .option('--organization <id>', report === 'handoffs' ? 'hand-offs from or to this organization' : 'this organization’s cells')
+      .option('--csv', 'the hub’s CSV instead of tables');
+    if (report !== 'handoffs') {
+      command
+        .option('--grain <grain>', 'cells by segment, service (default) or organization')
+        .option('--service <code>', 'one service')
+        .option('--channel <channel>', 'one channel')
+        .option('--segment <segment>', 'unspecified, or audience[/ageBand[/region]] (with --grain segment)');
+    }
+    command.action(async (options) => {
+      code = await insightsCommand(report, options, output);
+    });
+  }
+  hubOptions(insights.command('rebuild').description('count every measure again from log position 0, with a progress bar (operator)')).action(async (options) => {
+    code = await insightsRebuildCommand(options, output);
+  });
+  program
+    .command('simulate')
+    .description('publish realistic multi-channel journeys through the gateway, signed with local development keys')
+    .option('--hub <url>', 'the hub’s address (or PASSERELLE_HUB)', process.env.PASSERELLE_HUB ?? 'http://127.0.0.1:3000')
+    .option('--key-dir <dir>', 'where local keys are (default .passerelle/keys)')
+    .requiredOption('--cases <n>', 'how many cases')
+    .requiredOption('--days <d>', 'over how many days')
+    .option('--start <day>', 'first simulated day, YYYY-MM-DD (default: --days before today)')
+    .option('--orgs <ids>', 'comma-separated publishing organizations', 'demo.health,demo.transport,demo.employment')
+    .option('--seed <n>', 'the same seed gives the same journeys (default 1)')
+    .option('--run <id>', 'names this run’s cases (default random), so runs never collide')
+    .option('--concurrency <n>', 'cases published at once (default 4)')
+    .option('--digital-share <p>', 'share of first contacts through a digital channel (default 0.6)')
+    .option('--repeat-mean <n>', 'mean contacts between request and decision (default 1.5)')
+    .option('--switch-rate <p>', 'chance a repeat contact changes channel (default 0.3)')
+    .option('--transfer-rate <p>', 'chance a case is transferred to another organization (default 0.15)')
+    .option('--decision-rate <p>', 'chance a request is decided (default 0.85)')
+    .option('--decision-hours <h>', 'mean hours to a decision (default 72)')
+    .option('--satisfaction-rate <p>', 'chance of a satisfaction answer after a decision (default 0.4)')
+    .option('--json', 'machine-readable summary')
+    .action(async (options) => {
+      code = await simulateCommand(options, output);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

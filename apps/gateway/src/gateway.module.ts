@@ -4,11 +4,12 @@ import { PublishController } from './publish/publish.http.controller';
 import { ReceiptBook } from './receipts/receipt-book';
 import { ReceiptsController } from './receipts/receipts.http.controller';
 import { EventStreams } from './stream/event-streams';
+import { LogFanout } from './stream/log-fanout';
 import { EventsStreamController } from './stream/events-stream.http.controller';
 
 /** HTTP entry for organizations without Kafka: publishes to their inbound topic, streams their outbound events. */
 @Module({
   controllers: [PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
-  providers: [ReceiptBook, EventStreams],
+  providers: [ReceiptBook, LogFanout, EventStreams],
 })
 export class GatewayModule {}

@@ -2,7 +2,7 @@ import { selectComponents } from './components';
 
 describe('hub targets (PASSERELLE_TARGET)', () => {
   it('runs every component by default and for "all"', () => {
-    const all = ['federation', 'schemas', 'ledger', 'relay', 'views', 'gateway', 'audit'];
+    const all = ['federation', 'schemas', 'ledger', 'relay', 'views', 'gateway', 'audit', 'insights'];
     expect(selectComponents().map((c) => c.name)).toEqual(all);
     expect(selectComponents('all').map((c) => c.name)).toEqual(all);
   });
@@ -13,7 +13,7 @@ describe('hub targets (PASSERELLE_TARGET)', () => {
 
   it('names an unknown component and lists the known ones', () => {
     expect(() => selectComponents('ledger,billing')).toThrow(
-      'PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit',
+      'PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit, insights',
     );
   });
 });

@@ -4,6 +4,7 @@ import { ConfigError } from '@passerelle/platform';
 import { auditComponent } from '../../audit/src';
 import { federationComponent } from '../../federation/src';
 import { gatewayComponent } from '../../gateway/src';
+import { insightsComponent } from '../../insights/src';
 import { ledgerComponent } from '../../ledger/src';
 import { relayComponent } from '../../relay/src';
 import { schemasComponent } from '../../schemas/src';
@@ -17,6 +18,7 @@ export const ALL_COMPONENTS: readonly Component[] = [
   viewsComponent,
   gatewayComponent,
   auditComponent,
+  insightsComponent,
 ];
 
 /**

@@ -1,10 +1,12 @@
 import { inboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
 import { runTarget, type RunningTarget } from '@passerelle/platform';
 import { admitTestOrganization, caseEvent, inboundMessage, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
+import { EventStreams, LogFanout } from '../../gateway/src/index';
 import { ALL_COMPONENTS } from './components';
 
 /**
@@ -34,7 +36,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     await hub.app.close();
   });
 
-  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error('timed out');
@@ -78,7 +80,7 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect(published).toMatchObject({ status: 201, etag: '"3"', location: `/receipts/${event.id}`, body: { status: 'accepted', revision: 3 } });
     const view = await read(b, `/cases/${caseId}?minRevision=3`);
     expect(view).toMatchObject({ status: 200, etag: '"3"', body: { caseId, organization: b.id, revision: 3, hash: published.body.hash } });
-    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v1']);
+    expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v2']);
     expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect(await read(c, `/cases/case-that-never-was`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect((await read(b, `/cases/${caseId}`, { 'if-none-match': '"3"' })).status).toBe(304);
@@ -116,11 +118,63 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect({ status: twice.status, body: await twice.json() }).toMatchObject({ status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: expect.stringContaining('"id" appears twice') } });
   });
 
+  it('refuses an event id reused with other content (409 EVENT.ID_REUSED); a true redelivery gets its original receipt (201)', async () => {
+    const caseId = await sharedCase();
+    const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
+    const first = await publish(a, event);
+    const altered = await publish(a, { ...event, data: { ...event.data, description: 'altered after the receipt' } });
+    const again = await publish(a, event);
+
+    expect(first).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3 } });
+    expect(altered).toMatchObject({ status: 409, body: { status: 'rejected', code: 'EVENT.ID_REUSED', message: expect.stringContaining(`event id ${event.id} of ${a.id} already stands for another event`) } });
+    expect(again).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3, position: first.body.position, hash: first.body.hash } });
+    expect(await read(a, `/cases/${caseId}?minRevision=3`)).toMatchObject({ status: 200, body: { revision: 3 } });
+  });
+
+  it('accepts only JSON bodies (application/json, application/cloudevents+json): anything else is 415 REQUEST.UNSUPPORTED_MEDIA_TYPE, nothing stored', async () => {
+    const caseId = await sharedCase();
+    const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
+    const headers = { authorization: `Bearer ${await a.token(['publisher'])}`, 'passerelle-signature': await a.sign(event) };
+    const post = async (body: string | Uint8Array, contentType?: string) => {
+      const response = await fetch(`${hub.url}/cases/${caseId}/events`, { method: 'POST', headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const form = new URLSearchParams(Object.entries(event).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+
+    expect(await post(form, 'application/x-www-form-urlencoded')).toEqual({
+      status: 415,
+      body: { statusCode: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'a request body of type application/x-www-form-urlencoded is not accepted: send JSON as application/json or application/cloudevents+json' },
+    });
+    expect(await post(JSON.stringify(event), 'text/plain')).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' } });
+    expect(await post(new TextEncoder().encode(JSON.stringify(event)))).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('without a Content-Type') } });
+    expect(await read(a, `/cases/${caseId}`)).toMatchObject({ status: 200, body: { revision: 2 } });
+
+    expect(await post(JSON.stringify(event), 'application/cloudevents+json; charset=UTF-8')).toMatchObject({ status: 201, body: { status: 'accepted', revision: 3 } });
+  });
+
+  it('answers oversized headers with a coded JSON error: 431 TOKEN.TOO_LARGE for the token, REQUEST.HEADERS_TOO_LARGE otherwise; 401 TOKEN.TOO_LARGE under the header cap', async () => {
+    const get = async (headers: Record<string, string>) => {
+      const response = await fetch(`${hub.url}/cases/case-any`, { headers });
+      return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await get({ authorization: `Bearer ${'a'.repeat(40_000)}` })).toEqual({
+      status: 431,
+      type: 'application/json; charset=utf-8',
+      body: { statusCode: 431, code: 'TOKEN.TOO_LARGE', message: 'the token is over the 16384-byte limit' },
+    });
+    expect(await get({ authorization: `Bearer ${await b.token(['subscriber'])}`, 'x-padding': 'p'.repeat(40_000) })).toEqual({
+      status: 431,
+      type: 'application/json; charset=utf-8',
+      body: { statusCode: 431, code: 'REQUEST.HEADERS_TOO_LARGE', message: 'the request headers are over the 32768-byte limit' },
+    });
+    expect(await get({ authorization: `Bearer ${'a'.repeat(20_000)}` })).toMatchObject({ status: 401, body: { code: 'TOKEN.TOO_LARGE' } });
+  });
+
   it('waits at most minRevision’s bound, then says where the view stands (409 VIEW.BEHIND)', async () => {
     const caseId = await sharedCase();
     expect(await read(a, `/cases/${caseId}?minRevision=99`)).toMatchObject({ status: 409, body: { code: 'VIEW.BEHIND', revision: 2, minRevision: 99 } });
     expect(await read(a, `/cases/${caseId}?minRevision=soon`)).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY' } });
-  }, 15_000);
+  }, 60_000);
 
   it('logs every read of a case; the owner and auditors may see the log, others get 404', async () => {
     const caseId = await sharedCase();
@@ -141,6 +195,8 @@ describe('the embedded hub: gateway, views and event stream', () => {
     /** Opens a stream; collects events; `pause()` stops reading the socket, like a stuck client. */
     function open(token: string, lastEventId?: string) {
       const events: Array<{ id: string; data: CaseEventEnvelope }> = [];
+      const ends: Array<{ code: string; message: string }> = [];
+      const state = { finished: false };
       let response: IncomingMessage | undefined;
       const request = get(`${hub.url}/events/stream`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (res) => {
         response = res;
@@ -152,11 +208,13 @@ describe('the embedded hub: gateway, views and event stream', () => {
           for (const frame of frames) {
             const id = /^id: (.*)$/m.exec(frame)?.[1];
             const data = /^data: (.*)$/m.exec(frame)?.[1];
-            if (id && data) events.push({ id, data: JSON.parse(data) as CaseEventEnvelope });
+            if (/^event: end$/m.test(frame) && data) ends.push(JSON.parse(data) as { code: string; message: string });
+            else if (id && data) events.push({ id, data: JSON.parse(data) as CaseEventEnvelope });
           }
         });
+        res.on('end', () => (state.finished = true));
       });
-      return { events, pause: () => response?.pause(), resume: () => response?.resume(), close: () => request.destroy() };
+      return { events, ends, state, pause: () => response?.pause(), resume: () => response?.resume(), close: () => request.destroy() };
     }
 
     it('refuses a bogus Last-Event-ID with 400', async () => {
@@ -201,6 +259,69 @@ describe('the embedded hub: gateway, views and event stream', () => {
       await until(() => ofCase(resumed).length === 150, 30_000);
       expect(ofCase(resumed)).toEqual(published.slice(150));
       for (const s of [stuck, live, resumed]) s.close();
+    }, 60_000);
+
+    /** 300 events of about 1.5 KB on A's inbound topic, as a Kafka publisher would; their ids. */
+    async function flood(caseId: string): Promise<string[]> {
+      const bus = hub.app.get<MessageBus>(MESSAGE_BUS);
+      const published: string[] = [];
+      for (let batch = 0; batch < 3; batch++) {
+        const messages = [];
+        for (let i = 0; i < 100; i++) {
+          const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: `svc-${batch}-${i}`, description: 'x'.repeat(1_000), requestedAt: now(), provider: a.id });
+          published.push(event.id);
+          messages.push(await inboundMessage(a, event));
+        }
+        await bus.publish(inboundTopic(a.id), messages);
+      }
+      return published;
+    }
+
+    it('ends the stream of a client that goes away while its socket is backed up: nothing is left waiting', async () => {
+      const streams = hub.app.get(EventStreams);
+      const fanout = hub.app.get(LogFanout);
+      await until(() => streams.serving() === 0, 30_000);
+      const caseId = await sharedCase();
+      const stuck = open(await b.token(['subscriber']));
+      const live = open(await b.token(['subscriber']));
+      await until(() => stuck.events.some((e) => e.data.caseid === caseId) && live.events.some((e) => e.data.caseid === caseId));
+      stuck.pause();
+      const published = await flood(caseId);
+      await until(() => live.events.filter((e) => e.data.caseid === caseId).length >= 2 + published.length, 30_000);
+      expect(stuck.events.filter((e) => e.data.caseid === caseId).length).toBeLessThan(2 + published.length); // backed up
+
+      stuck.close();
+      live.close();
+      await until(() => streams.serving() === 0 && fanout.listening() === 0, 30_000);
+    }, 90_000);
+
+    it('reads the log once for every stream: one shared follower fanned out, each organization getting its own events', async () => {
+      const store = hub.app.get<EventStore>(EVENT_STORE);
+      const subscribe = jest.spyOn(store, 'subscribeToAll');
+      try {
+        const caseId = await sharedCase();
+        const streams = [open(await b.token(['subscriber'])), open(await b.token(['subscriber'])), open(await b.token(['subscriber']))];
+        const outsider = open(await c.token(['subscriber']));
+        await until(() => streams.every((s) => s.events.some((e) => e.data.caseid === caseId)));
+        const published = await flood(caseId);
+        await until(() => streams.every((s) => s.events.filter((e) => e.data.caseid === caseId).length === 2 + published.length), 30_000);
+        for (const s of streams) expect(s.events.filter((e) => e.data.caseid === caseId).slice(2).map((e) => e.data.id)).toEqual(published);
+        expect(outsider.events.filter((e) => e.data.caseid === caseId)).toEqual([]);
+        // At most the shared follower's own first subscription (if no stream had started it yet), not one per stream.
+        expect(subscribe.mock.calls.length).toBeLessThanOrEqual(1);
+        for (const s of [...streams, outsider]) s.close();
+      } finally {
+        subscribe.mockRestore();
+      }
+    }, 90_000);
+
+    it('ends a stream when its token expires, with a last event saying so (TOKEN.EXPIRED)', async () => {
+      const caseId = await sharedCase();
+      const stream = open(await b.token(['subscriber'], 3));
+      await until(() => stream.events.some((e) => e.data.caseid === caseId));
+      await until(() => stream.state.finished, 30_000);
+      expect(stream.ends).toEqual([{ code: 'TOKEN.EXPIRED', message: expect.stringMatching(/^the token expired at .*; reconnect with a new token and Last-Event-ID$/) as string }]);
+      stream.close();
     }, 60_000);
   });
 });

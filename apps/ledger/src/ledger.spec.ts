@@ -28,7 +28,7 @@ describe('ledger: inbound events to stored events and receipts', () => {
     store = target.app.get(EVENT_STORE);
     const db = target.app.get<SqlDatabase>(SQL_DATABASE);
     [ramq, mess] = [await admitTestOrganization(db, ['publisher', 'subscriber']), await admitTestOrganization(db, ['publisher', 'subscriber'])];
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await target.app.close();
   });
@@ -47,9 +47,9 @@ describe('ledger: inbound events to stored events and receipts', () => {
     }
     const before = receipts.length;
     await bus.publish(inboundTopic(org.id), messages);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (receipts.length < before + messages.length) {
-      if (Date.now() > deadline) throw new Error(`${receipts.length - before} of ${messages.length} receipts after 10 s`);
+      if (Date.now() > deadline) throw new Error(`${receipts.length - before} of ${messages.length} receipts after 30 s`);
       await new Promise((r) => setTimeout(r, 10));
     }
     return receipts.slice(before, before + messages.length);
@@ -89,6 +89,29 @@ describe('ledger: inbound events to stored events and receipts', () => {
     expect(again).toEqual({ ...first, receivedAt: expect.any(String) });
     expect(andAgain).toEqual({ ...first, receivedAt: expect.any(String) });
     expect(await revisionOf(caseId)).toBe(2n);
+  });
+
+  it('refuses the same event id with other content (EVENT.ID_REUSED) and keeps the original; the original again still gets its receipt', async () => {
+    const caseId = await openedCase();
+    const event = await caseEvent(mess.id, caseId, 'ServiceRequested', serviceData(mess.id));
+    const [first] = await publish(mess, await inboundMessage(mess, event));
+    const altered = { ...event, data: { ...event.data, description: 'Assess something else' } };
+    const [reused] = await publish(mess, await inboundMessage(mess, altered));
+    const [again] = await publish(mess, await inboundMessage(mess, event));
+
+    expect(reused).toEqual({
+      eventId: event.id,
+      caseId,
+      organization: mess.id,
+      receivedAt: expect.any(String),
+      status: 'rejected',
+      code: 'EVENT.ID_REUSED',
+      reason: `event id ${event.id} of ${mess.id} already stands for another event of this case, with other content: a new event needs a new id`,
+      errors: [{ pointer: '/id', message: expect.stringContaining('already stands for another event') }],
+    });
+    expect(again).toEqual({ ...first, receivedAt: expect.any(String) });
+    const stored = await store.readStream(caseStreamId(caseId));
+    expect(stored.map((e) => e.data)).toEqual([expect.anything(), expect.anything(), event]);
   });
 
   describe('refuses, says why, and stores nothing', () => {
@@ -166,7 +189,7 @@ describe('ledger: inbound events to stored events and receipts', () => {
       // The ledger takes up the new publisher's inbound topic within a few seconds, from its beginning.
       const event = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
       expect(await publish(outsider, await inboundMessage(outsider, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_A_PARTICIPANT' })]);
-    }, 20_000);
+    }, 60_000);
 
     it('decisions granted without the citizen’s consent → CASE.CONSENT_MISSING', async () => {
       const grant = await caseEvent(ramq.id, caseId, 'AccessGranted', { organization: mess.id, categories: ['decisions'], purpose: 'test', grantedBy: ramq.id });

@@ -11,6 +11,7 @@ export {
   type SchemaDocument,
 } from './catalog/schema-catalog';
 export { inlineCatalogRefs } from './catalog/inline-refs';
+export { DIALECT_META_ID, metaSchemas, SHARING_VOCABULARY, SHARING_VOCABULARY_META_ID, type MetaSchemas } from './catalog/meta-schemas';
 export {
   checkCompatibility,
   COMPATIBILITY_MODES,
@@ -22,17 +23,27 @@ export {
 export { eventTypeOf, parseEventType, parseSchemaId, schemaIdOf, type SchemaRef } from './catalog/schema-id';
 export {
   CHANNELS,
+  CLOUDEVENTS_CLASSIFICATION,
   COMMIT_ATTRIBUTES,
   organizationOf,
   sourceOf,
   type CaseEventEnvelope,
   type Channel,
 } from './envelope/envelope';
-export { fromKafkaMessage, toKafkaMessage, STRUCTURED_CONTENT_TYPE } from './envelope/kafka-binding';
+export {
+  caseIdKey,
+  fromKafkaMessage,
+  partitionKeyKey,
+  toKafkaMessage,
+  STRUCTURED_CONTENT_TYPE,
+  type KeyMapper,
+  type ToKafkaOptions,
+} from './envelope/kafka-binding';
 export {
   DEFAULT_MAX_ENVELOPE_BYTES,
   ENVELOPE_SCHEMA_ID,
   EventValidator,
+  isRfc3339DateTime,
   validatorFor,
   type ValidateOptions,
   type ValidationFailureCode,
@@ -41,7 +52,7 @@ export {
 export { valueAt, type ValidationIssue } from './validation/issues';
 export type { CaseEventDataByType, CaseEventType } from './generated/case-events';
 export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
-export { addressChangedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
+export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';

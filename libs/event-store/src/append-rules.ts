@@ -81,7 +81,7 @@ export function replayedAppend(
   streamId: string,
   events: readonly PreparedEvent[],
   stored: ReadonlyMap<string, StoredLink>,
-): { nextExpectedRevision: bigint; positions: bigint[]; hashes: string[]; duplicate: true } {
+): { nextExpectedRevision: bigint; revisions: bigint[]; positions: bigint[]; hashes: string[]; duplicate: true } {
   let previous: bigint | undefined;
   for (const event of events) {
     const link = stored.get(event.id);
@@ -95,7 +95,7 @@ export function replayedAppend(
     previous = link.revision;
   }
   const links = events.map((e) => stored.get(e.id)!);
-  return { nextExpectedRevision: previous!, positions: links.map((l) => l.position), hashes: links.map((l) => l.hash), duplicate: true };
+  return { nextExpectedRevision: previous!, revisions: links.map((l) => l.revision), positions: links.map((l) => l.position), hashes: links.map((l) => l.hash), duplicate: true };
 }
 
 /** What an adapter knows of a stored event to judge a replay. */

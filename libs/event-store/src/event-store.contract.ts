@@ -18,7 +18,7 @@ export interface EventStoreContractOptions {
  * and a test reading the global log keeps only what it wrote.
  */
 export function eventStoreContract(name: string, open: () => Promise<EventStore>, options: EventStoreContractOptions = {}): void {
-  const { uniqueIdsAcrossStreams = true, timeoutMs = 20_000 } = options;
+  const { uniqueIdsAcrossStreams = true, timeoutMs = 60_000 } = options;
 
   describe(`EventStore contract: ${name}`, () => {
     let store: EventStore;
@@ -55,8 +55,8 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       const second = await store.appendToStream(id, [event('CaseClosed', { reason: 'done' })], 1n);
       const events = await store.readStream(id);
 
-      expect(first).toMatchObject({ nextExpectedRevision: 1n, duplicate: false });
-      expect(second).toMatchObject({ nextExpectedRevision: 2n, duplicate: false });
+      expect(first).toMatchObject({ nextExpectedRevision: 1n, revisions: [0n, 1n], duplicate: false });
+      expect(second).toMatchObject({ nextExpectedRevision: 2n, revisions: [2n], duplicate: false });
       expect(first.positions[0]! < first.positions[1]! && first.positions[1]! < second.positions[0]!).toBe(true);
       expect(events.map((e) => [e.revision, e.type, e.id])).toEqual([
         [0n, 'CaseOpened', opened.id],
@@ -258,6 +258,7 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       }
       await expect(store.appendToStream(id, [batch[1]!], 'no_stream')).resolves.toEqual({
         nextExpectedRevision: 1n,
+        revisions: [1n],
         positions: [original.positions[1]],
         hashes: [original.hashes[1]],
         duplicate: true,

@@ -43,6 +43,8 @@ export interface StreamHeadRecord {
 export interface AppendResult {
   /** The revision of the stream's last event written by this append: pass it as the next expected revision. */
   nextExpectedRevision: bigint;
+  /** One per appended event, in order: its revision in the stream (for a replay, where it was stored). */
+  revisions: bigint[];
   /** One per appended event, in order. */
   positions: bigint[];
   hashes: string[];
@@ -100,6 +102,11 @@ export type AllSubscription = AsyncIterable<RecordedEvent> & { close(): Promise<
  * event-store.contract.ts.
  */
 export interface EventStore {
+  /**
+   * Whether `locate` finds every stored event (SQL: yes). When not (EventStoreDB), a writer
+   * looks for redelivered events in the tail of the stream they belong to.
+   */
+  readonly locatesAll: boolean;
   /**
    * Appends `events` atomically, checking `expectedRevision` first. Rejects with
    * WrongExpectedRevision (retriable: read again, decide again) or DuplicateEventId.

@@ -5,7 +5,7 @@ import type { IncomingMessage, MessageBus, Subscription } from './message-bus.po
  * The behaviour every MessageBus adapter owes its callers. Each test uses its own topics
  * and groups, so adapters backed by a shared broker need no cleanup between tests.
  */
-export function messageBusContract(name: string, open: () => Promise<MessageBus>, timeoutMs = 20_000): void {
+export function messageBusContract(name: string, open: () => Promise<MessageBus>, timeoutMs = 60_000): void {
   describe(`MessageBus contract: ${name}`, () => {
     let bus: MessageBus;
     const subscriptions: Subscription[] = [];

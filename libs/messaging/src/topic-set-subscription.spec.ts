@@ -2,7 +2,7 @@ import { InMemoryBus } from './in-memory/in-memory-bus';
 import type { IncomingMessage } from './message-bus.port';
 import { subscribeToTopicSet } from './topic-set-subscription';
 
-const until = async (check: () => boolean, timeoutMs = 2_000) => {
+const until = async (check: () => boolean, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out');

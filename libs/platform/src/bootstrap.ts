@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config';
 import type { Logger } from 'pino';
 import { HttpErrorsFilter } from './http-errors.filter';
+import { JSON_MEDIA_TYPES, limitRequestHeaders, refuseUnsupportedMediaTypes } from './http-limits';
 import { createLogger, NestPinoLogger } from './logging';
 import { composeTarget, type Component } from './target';
 
@@ -41,17 +42,22 @@ export async function runTarget(name: string, components: readonly Component[], 
     const nest = await NestFactory.create<NestExpressApplication>(composeTarget(name, components, config), {
       logger: new NestPinoLogger(logger),
       abortOnError: false,
+      // Only the JSON parser below: Nest's default urlencoded parser would turn a form into an object.
+      bodyParser: false,
     });
     app = nest;
     // Strict JSON, as on the bus: a key twice in one object, or absurd nesting, is refused.
     // body-parser's own `verify` hook (Nest's typing leaves it out; we use no raw body).
     const json = {
       limit: config.http.maxBodyBytes,
+      type: [...JSON_MEDIA_TYPES],
       verify: (_request: unknown, _response: unknown, body: Buffer) => {
         const parsed = parseStrictJson(body.toString('utf8'));
         if ('error' in parsed) throw Object.assign(new SyntaxError(parsed.error), { type: 'entity.parse.failed', status: 400 });
       },
     };
+    limitRequestHeaders(nest.getHttpServer(), config.http.maxHeaderBytes);
+    nest.use(refuseUnsupportedMediaTypes);
     nest.useBodyParser('json', json);
     nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes));
     const openapi = new DocumentBuilder().setTitle(`Passerelle ${name}`).setDescription(`The ${name} target: ${components.map((c) => c.name).join(', ')}`).build();

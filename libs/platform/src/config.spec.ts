@@ -6,7 +6,7 @@ describe('loadConfig', () => {
 
     expect(config.store).toEqual({ kind: 'pglite', dataDir: expect.stringMatching(/\/\.passerelle\/data$/) });
     expect(config.bus).toEqual({ kind: 'memory' });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, maxBodyBytes: 262144 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, maxBodyBytes: 262144, maxHeaderBytes: 32768 });
     expect(config.seedDemoFederation).toBe(true);
     expect(config.tokens).toEqual({ audience: 'urn:passerelle:hub', maxTokenAgeSeconds: 3600, clockToleranceSeconds: 30 });
   });
@@ -43,6 +43,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'localhost:5432' }, 'DATABASE_URL uses localhost:, expected postgres://user@host:port/database'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a URL: expected postgres://user@host:port/database'],
     [{ PASSERELLE_MAX_ENVELOPE_BYTES: '10' }, 'PASSERELLE_MAX_ENVELOPE_BYTES=10 is not a usable size: give bytes, from 1024 to 67108864'],
+    [{ PASSERELLE_MAX_HEADER_BYTES: '16k' }, 'PASSERELLE_MAX_HEADER_BYTES=16k is not a usable size: give bytes, from 1024 to 67108864'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud is unknown: use one of fatal, error, warn, info, debug, trace, silent'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 uses collector:: OTLP/HTTP needs http:// or https://'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, "OTEL_EXPORTER_OTLP_ENDPOINT=not a url is not a URL: give the collector's OTLP/HTTP address, e.g. http://otel-collector:4318"],

@@ -17,7 +17,11 @@ export type BusConfig =
 export type EventsConfig = { kind: 'sql' } | { kind: 'esdb'; connectionString: string };
 
 export interface PlatformConfig {
-  http: { host: string; port: number; maxBodyBytes: number };
+  /**
+   * maxHeaderBytes: the HTTP server's cap on a request's headers, all of them (Node's
+   * `maxHeaderSize`), set so a token up to the verifier's own cap (16 KiB) reaches it.
+   */
+  http: { host: string; port: number; maxBodyBytes: number; maxHeaderBytes: number };
   events: EventsConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   store: StoreConfig;
@@ -177,7 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     receiptTimeoutMs: seconds(env, 'PASSERELLE_RECEIPT_TIMEOUT', 10) * 1000,
     checkpointIntervalSeconds: seconds(env, 'PASSERELLE_CHECKPOINT_INTERVAL', 60),
     seedDemoFederation: seed === 'on',
-    http: { host: env.HOST ?? '127.0.0.1', port: port(env, 'PORT', 3000), maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024) },
+    http: {
+      host: env.HOST ?? '127.0.0.1',
+      port: port(env, 'PORT', 3000),
+      maxBodyBytes: bytes(env, 'PASSERELLE_MAX_ENVELOPE_BYTES', 256 * 1024),
+      maxHeaderBytes: bytes(env, 'PASSERELLE_MAX_HEADER_BYTES', 32 * 1024),
+    },
     logLevel,
     store,
     bus,

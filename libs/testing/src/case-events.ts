@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defaultSchemasDir, EXCHANGE_HEADERS, readSchemaDirectory, sourceOf, type CaseEventEnvelope, type CatalogEntry } from '@passerelle/contracts';
+import type { EventToAppend } from '@passerelle/event-store';
 import type { OutgoingMessage } from '@passerelle/messaging';
 import type { TestOrganization } from './organizations';
 
@@ -48,4 +49,17 @@ export async function inboundMessage(
   headers[EXCHANGE_HEADERS.signature] = options.signature ?? (await (options.signer ?? publisher).sign(envelope));
   if (options.expectedRevision !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = options.expectedRevision;
   return { key: (envelope as { caseid?: string }).caseid ?? null, value: JSON.stringify(envelope), headers };
+}
+
+/**
+ * A case event as the ledger stores it, for tests and benchmarks that fill a store directly:
+ * the envelope as data, the hub's metadata beside it (publisher, audience…); unsigned.
+ */
+export function storedCaseEvent(publisher: string, envelope: CaseEventEnvelope, audience: string[] = [publisher]): EventToAppend {
+  return {
+    id: `${publisher}/${envelope.id}`,
+    type: envelope.type,
+    data: envelope as unknown as Record<string, unknown>,
+    metadata: { publisher, publishedBy: `${publisher}/test`, receivedAt: envelope.time, signature: '', category: 'case', audience },
+  };
 }

@@ -2,7 +2,7 @@
 export { testDatabaseUrl, testKafkaBrokers, testKafkaDescription, testOperationsTools } from './environment';
 export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { admitTestOrganization, type TestOrganization } from './organizations';
-export { caseEvent, inboundMessage } from './case-events';
+export { caseEvent, inboundMessage, storedCaseEvent } from './case-events';
 // Bringing up the infrastructure: jest's global setup, and the benchmark suite, use these.
 export { provideKafka, type ProvidedKafka } from './infrastructure/kafka';
 export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';

@@ -1,4 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { cpus } from 'node:os';
 import { defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
@@ -112,8 +114,18 @@ async function verifyDatabase(options: VerifyOptions): Promise<VerificationRepor
   const range = { from: at('from', options.from), to: at('to', options.to) };
   let db: SqlDatabase;
   if (url) db = await PostgresDatabase.open({ url }).catch((err: Error) => Promise.reject(new CommandError(err.message)));
-  else if (options.data) db = await PgliteDatabase.open(options.data);
-  else throw new CommandError('--all reads the store itself: give --database <postgres url> (or DATABASE_URL), or --data <embedded data folder> of a stopped hub');
+  else if (options.data) {
+    // Opening PGlite on a folder that holds no database would create one (initdb): an auditor
+    // pointing at the wrong path must be told so, and find nothing written there.
+    if (!existsSync(join(options.data, 'PG_VERSION'))) throw new CommandError(`no store at ${options.data}: give the data folder of a stopped hub (e.g. .passerelle/data), or --database`);
+    db = await PgliteDatabase.open(options.data);
+  } else throw new CommandError('--all reads the store itself: give --database <postgres url> (or DATABASE_URL), or --data <embedded data folder> of a stopped hub');
+  // Verification reads: it never creates the store's tables in a database that has none.
+  const [{ store: present } = { store: null }] = (await db.query<{ store: string | null }>(`SELECT to_regclass('es_events')::text AS store`)).rows;
+  if (!present) {
+    await db.close();
+    throw new CommandError(`no store in ${url ? 'that database' : options.data}: it holds no event log (es_events)`);
+  }
   const store = await SqlEventStore.open(db);
   const directory = await FederationLog.open(db, 0);
   const repository = await readSchemaDirectory(defaultSchemasDir());

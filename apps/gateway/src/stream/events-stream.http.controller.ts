@@ -13,7 +13,10 @@ export class EventsStreamController {
 
   @Get('stream')
   @RequireRole('subscriber')
-  @ApiOperation({ summary: 'Server-Sent Events of every committed event the caller’s organization is entitled to, in log order' })
+  @ApiOperation({
+    summary: 'Server-Sent Events of every committed event the caller’s organization is entitled to, in log order',
+    description: 'The stream ends when the token expires, with a last `event: end` whose data is `{"code":"TOKEN.EXPIRED",…}`: reconnect with a new token and Last-Event-ID.',
+  })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this event (the id of the last event received)' })
   async stream(
@@ -30,7 +33,7 @@ export class EventsStreamController {
       after = BigInt(raw.trim());
       if (!(await this.streams.exists(after))) throw bad(`Last-Event-ID ${after} is not the id of an event this hub sent`);
     }
-    await this.streams.serve(caller.organization.id, after, response, (listener) => request.on('close', listener));
+    await this.streams.serve(caller.organization.id, after, caller.expiresAt, response, (listener) => request.on('close', listener));
   }
 }
 

@@ -33,7 +33,7 @@ describe('ledger: fuzzed inbound messages', () => {
       fromBeginning: true,
       handleBatch: async (messages) => void receipts.push(...messages.map((m) => JSON.parse(m.value.toString()) as Receipt)),
     });
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await target.app.close();
   });
@@ -109,5 +109,5 @@ describe('ledger: fuzzed inbound messages', () => {
 
     const duplicated = text.replace('"id":', '"id":"evt-first","id":');
     expect(await receiptFor(raw(duplicated, { 'passerelle-signature': await org.sign(valid) }))).toMatchObject({ code: 'ENVELOPE.MALFORMED', reason: expect.stringContaining('"id" appears twice') });
-  }, 30_000);
+  }, 60_000);
 });

@@ -1,15 +1,18 @@
 import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
-import { DuplicateEventId, EVENT_STORE, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
+import { DuplicateEventId, EVENT_STORE, StoreUnavailable, StreamNotFound, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
+import { canonicalEventBytes } from '@passerelle/identity';
 import { startSpan, type SpanOptions } from '@passerelle/telemetry';
 import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
 import { LedgerMetrics } from '../ledger.metrics';
 import { CaseRepository, type LoadedCase } from './case-repository';
-import { RecordCaseEvents, type Outcome, type Submission } from './record-case-events.command';
+import { RecordCaseEvents, type CaseSubmissions, type Outcome, type Submission } from './record-case-events.command';
 
 /** Attempts when another writer moved the case between our read and our append. */
 export const MAX_ATTEMPTS = 5;
+/** Where redeliveries are looked for when the store's `locate` cannot find them: the case's last events. */
+const REPLAY_WINDOW = 100;
 
 @CommandHandler(RecordCaseEvents)
 export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents> {
@@ -21,18 +24,19 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
 
   /**
    * Decides every case on its state (cached, or read), appends the accepted events of all
-   * cases in one go, and answers from that. A case whose append did not go through as
-   * planned — another writer moved it, an event was stored meanwhile, an id was reused — is
-   * then recorded on its own, with retries.
+   * cases in one go, and answers from that (a replay of the very same append, too). A case
+   * whose append did not go through as planned — another writer moved it, an event was
+   * stored meanwhile, an id was reused — is then recorded on its own, with retries.
    */
   async execute({ cases }: RecordCaseEvents): Promise<Outcome[][]> {
     // Redeliveries first: the store says which of these events it holds already, and where.
-    const deciding = spans('ledger decide', cases.flatMap((c) => c.submissions));
-    const stored = await this.store.locate(cases.flatMap((c) => c.submissions.map(idOf)));
+    const all = cases.flatMap((c) => c.submissions);
+    const deciding = spans('ledger decide', all);
+    const known = await this.recognise(await this.locate(cases), all);
     const planned = await Promise.all(
       cases.map(async ({ caseId, submissions }) => {
         const loaded = await this.cases.load(caseId);
-        return { caseId, submissions, loaded, plan: this.decideAll(loaded, stored, submissions, new Set()) };
+        return { caseId, submissions, loaded, plan: this.decideAll(loaded, known, submissions) };
       }),
     );
     deciding.end();
@@ -47,10 +51,11 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     const results = new Map<string, Outcome[]>();
     appending.forEach((p, i) => {
       const outcome = appended[i]!;
-      if (!outcome.ok || outcome.result.duplicate) {
+      if (!outcome.ok) {
         this.cases.forget(p.caseId);
         return;
       }
+      if (outcome.result.duplicate) this.cases.forget(p.caseId);
       results.set(p.caseId, this.settle(p.caseId, p.loaded, p.plan, outcome.result));
     });
     return Promise.all(
@@ -64,73 +69,128 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   /**
    * One case alone: read, decide, append with the revision read, and on a conflict read
    * again and decide again, a bounded number of times. An event already stored (a
-   * redelivery) gets its original outcome, nothing new.
+   * redelivery) gets its original outcome, nothing new, whether the store's `locate` found it
+   * or only the append did (EventStoreDB locates nothing): every way round the loop is bounded.
    */
   private async recordOne(caseId: string, submissions: readonly Submission[]): Promise<Outcome[]> {
-    const reusedIds = new Set<string>();
-    for (let attempt = 1; ; attempt++) {
-      const [loaded, stored] = await Promise.all([this.cases.load(caseId), this.store.locate(submissions.map(idOf))]);
-      const plan = this.decideAll(loaded, stored, submissions, reusedIds);
+    /** What the appends taught about ids `locate` did not find: stored in this case, or reused. */
+    const learnt = new Map<string, Known>();
+    let conflicts = 0;
+    // Each round either ends, or counts a conflict, or learns one more id of this batch.
+    const rounds = MAX_ATTEMPTS + submissions.length + 1;
+    for (let round = 1; round <= rounds; round++) {
+      const [loaded, located] = await Promise.all([this.cases.load(caseId), this.locate([{ caseId, submissions }])]);
+      const known = new Map([...learnt, ...(await this.recognise(located, submissions))]);
+      const plan = this.decideAll(loaded, known, submissions);
       if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
-        const appendSpans = spans('event_store append', submissions, { role: 'client', attributes: { 'db.operation.name': 'appendToStream', 'passerelle.attempt': attempt } });
+        const appendSpans = spans('event_store append', submissions, { role: 'client', attributes: { 'db.operation.name': 'appendToStream' } });
         const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision).finally(() => appendSpans.end());
-        if (result.duplicate) {
-          // Stored meanwhile by another ledger: read it back and answer from the stream.
-          this.cases.forget(caseId);
-          continue;
-        }
+        // A replay of exactly this append (same events, same metadata): the result says where
+        // each was stored. The cached case may be behind: read again next time.
+        if (result.duplicate) this.cases.forget(caseId);
         return this.settle(caseId, loaded, plan, result);
       } catch (err) {
         this.cases.forget(caseId);
-        if (err instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
         if (err instanceof WrongExpectedRevision) {
+          conflicts += 1;
+          if (conflicts < MAX_ATTEMPTS) continue;
           return submissions.map(() => ({
             status: 'rejected',
             code: 'CASE.REVISION_CONFLICT',
             reason: `the case kept changing under ${MAX_ATTEMPTS} attempts to record this event; send it again`,
           }));
         }
-        if (err instanceof DuplicateEventId && !reusedIds.has(err.eventId)) {
-          // An event id of this publisher already stands for another event (another case, or
-          // other content): that submission is refused, the others are decided again.
-          reusedIds.add(err.eventId);
+        if (err instanceof DuplicateEventId && !learnt.has(err.eventId) && !known.has(err.eventId)) {
+          // An id of this batch is stored already (received again meanwhile, or reused for
+          // another event): find it in the case and judge it by content; decide the rest again.
+          learnt.set(err.eventId, await this.judgeInCase(caseId, err.eventId, submissions));
           continue;
         }
         throw err;
       }
     }
+    throw new StoreUnavailable(`case ${caseId}: could not record ${submissions.length} event(s) in ${rounds} rounds; the batch will be delivered again`);
+  }
+
+  /** Where the store holds these submissions' events, for those it does. */
+  private async locate(cases: readonly CaseSubmissions[]): Promise<Map<string, EventLocation>> {
+    const located = await this.store.locate(cases.flatMap((c) => c.submissions.map(idOf)));
+    if (this.store.locatesAll) return located;
+    await Promise.all(
+      cases.map(async ({ caseId, submissions }) => {
+        const missing = new Set(submissions.map(idOf).filter((id) => !located.has(id)));
+        if (missing.size === 0) return;
+        const tail = await this.store.readStream(caseStreamId(caseId), { direction: 'backwards', limit: Math.max(REPLAY_WINDOW, missing.size) }).catch((err: unknown) => {
+          if (err instanceof StreamNotFound) return [];
+          throw err;
+        });
+        for (const event of tail) if (missing.has(event.id)) located.set(event.id, event);
+      }),
+    );
+    return located;
+  }
+
+  /**
+   * For ids the store located: a redelivery when stored in the same case with the same
+   * canonical envelope (JCS, what the publisher signed); a reused id otherwise.
+   */
+  private async recognise(located: ReadonlyMap<string, EventLocation>, submissions: readonly Submission[]): Promise<Map<string, Known>> {
+    const known = new Map<string, Known>();
+    await Promise.all(
+      [...new Map(submissions.map((s) => [idOf(s), s])).values()].map(async (submission) => {
+        const id = idOf(submission);
+        const location = located.get(id);
+        if (!location) return;
+        if (location.streamId !== caseStreamId(submission.envelope.caseid)) {
+          known.set(id, { kind: 'reused', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for an event of another case` });
+          return;
+        }
+        const [stored] = await this.store.readStream(location.streamId, { from: location.revision, limit: 1 });
+        known.set(id, stored?.id === id ? judge(stored.data, location, submission) : reusedInCase(submission));
+      }),
+    );
+    return known;
+  }
+
+  /** An id the append found stored while `locate` did not: looked for in the case's own stream. */
+  private async judgeInCase(caseId: string, id: string, submissions: readonly Submission[]): Promise<Known> {
+    const submission = submissions.find((s) => idOf(s) === id);
+    if (!submission) throw new StoreUnavailable(`case ${caseId}: the store reports event id ${id}, which this batch does not hold`);
+    const events = await this.store.readStream(caseStreamId(caseId)).catch(() => []);
+    const stored = events.find((e) => e.id === id);
+    if (!stored) return { kind: 'reused', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for an event of another case` };
+    return judge(stored.data, stored, submission);
   }
 
   /** Once appended: the case as it now stands goes to the cache, each submission gets its outcome. */
   private settle(caseId: string, loaded: LoadedCase, plan: Plan, result: AppendResult): Outcome[] {
-    this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision });
+    if (!result.duplicate) this.cases.remember(caseId, { state: plan.state, revision: result.nextExpectedRevision });
     return plan.outcomes.map((outcome) =>
-      typeof outcome === 'number' ? accepted({ revision: loaded.revision + 1n + BigInt(outcome), position: result.positions[outcome]!, hash: result.hashes[outcome]! }) : outcome,
+      typeof outcome === 'number' ? accepted({ revision: result.revisions[outcome] ?? loaded.revision + 1n + BigInt(outcome), position: result.positions[outcome]!, hash: result.hashes[outcome]! }) : outcome,
     );
   }
 
   /** Decides every submission on the case as the previous ones leave it. */
-  private decideAll(loaded: LoadedCase, stored: ReadonlyMap<string, EventLocation>, submissions: readonly Submission[], reusedIds: ReadonlySet<string>): Plan {
+  private decideAll(loaded: LoadedCase, known: ReadonlyMap<string, Known>, submissions: readonly Submission[]): Plan {
     let state: CaseFile = loaded.state;
     let revision = loaded.revision;
     const toAppend: EventToAppend[] = [];
     /** An index into toAppend for an event to be appended; the outcome otherwise. */
     const outcomes: Array<Outcome | number> = [];
-    const inThisBatch = new Map<string, number>();
+    const inThisBatch = new Map<string, { index: number; submission: Submission }>();
     for (const submission of submissions) {
       const id = idOf(submission);
-      const location = stored.get(id);
+      const stored = known.get(id);
       const earlier = inThisBatch.get(id);
-      if (location && location.streamId === caseStreamId(submission.envelope.caseid)) {
-        // The publisher's id names the event: the same id again on the same case is a redelivery.
-        outcomes.push(accepted(location));
-      } else if (location) {
-        outcomes.push({ status: 'rejected', code: 'EVENT.ID_REUSED', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for an event of another case`, pointer: '/id' });
+      if (stored?.kind === 'redelivery') {
+        // The publisher's id names the event: the same event again on the same case is a redelivery.
+        outcomes.push(accepted(stored.location));
+      } else if (stored) {
+        outcomes.push({ status: 'rejected', code: 'EVENT.ID_REUSED', reason: stored.reason, pointer: '/id' });
       } else if (earlier !== undefined) {
-        outcomes.push(earlier); // the same event twice in one batch: one write, the same receipt
-      } else if (reusedIds.has(id)) {
-        outcomes.push({ status: 'rejected', code: 'EVENT.ID_REUSED', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for another event`, pointer: '/id' });
+        // The same event twice in one batch: one write, the same receipt; another event under the same id: refused.
+        outcomes.push(sameEnvelope(earlier.submission.envelope, submission.envelope) ? earlier.index : { status: 'rejected', code: 'EVENT.ID_REUSED', reason: reusedInCase(submission).reason, pointer: '/id' });
       } else if (submission.expectedRevision !== undefined && submission.expectedRevision !== revision) {
         outcomes.push({
           status: 'rejected',
@@ -155,7 +215,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
           audience: decision.audience,
           ...(submission.traceparent ? { traceparent: submission.traceparent } : {}),
         };
-        inThisBatch.set(id, toAppend.length);
+        inThisBatch.set(id, { index: toAppend.length, submission });
         outcomes.push(toAppend.length);
         toAppend.push({ id, type: submission.envelope.type, data: submission.envelope as unknown as Record<string, unknown>, metadata: metadata as unknown as Record<string, unknown> });
       }
@@ -172,6 +232,22 @@ interface Plan {
 }
 
 const idOf = (submission: Submission): string => storedEventId(submission.publisher, submission.envelope.id);
+
+/** A submission whose id the store holds: the same event received again, or the id reused. */
+type Known = { kind: 'redelivery'; location: EventLocation } | { kind: 'reused'; reason: string };
+
+/** Same content: the canonical (JCS) envelopes are byte for byte equal, as their signatures would be. */
+function sameEnvelope(a: object, b: object): boolean {
+  return Buffer.from(canonicalEventBytes(a)).equals(canonicalEventBytes(b));
+}
+
+function judge(stored: object, location: EventLocation, submission: Submission): Known {
+  return sameEnvelope(stored, submission.envelope) ? { kind: 'redelivery', location } : reusedInCase(submission);
+}
+
+function reusedInCase(submission: Submission): Known & { kind: 'reused' } {
+  return { kind: 'reused', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for another event of this case, with other content: a new event needs a new id` };
+}
 
 function accepted(link: { revision: bigint; position: bigint; hash: string }): Outcome {
   return { status: 'accepted', revision: link.revision, position: link.position, hash: link.hash };

@@ -1,8 +1,16 @@
 /**
  * One organization's view of one case: what it was entitled to see, folded. Pure: the
- * projection feeds it committed envelopes (already upcast) in case order.
+ * projection feeds it committed envelopes (already upcast) in case order. Stored as a
+ * summary (bounded: one `current` entry per event type) and a timeline of rows, so an event
+ * costs the same whether it is a case's first or its ten-thousandth.
  */
-export interface CaseView {
+export interface CaseView extends CaseSummaryState {
+  /** Events seen, in case order. */
+  timeline: TimelineEntry[];
+}
+
+/** Everything in a view but its timeline: what one event rewrites. */
+export interface CaseSummaryState {
   caseId: string;
   /** Whose view this is. */
   organization: string;
@@ -19,8 +27,6 @@ export interface CaseView {
   hash: string;
   /** When the last reflected event was published (its `time`). */
   updatedAt: string;
-  /** Events seen, in case order. */
-  timeline: TimelineEntry[];
 }
 
 export interface TimelineEntry {
@@ -49,14 +55,19 @@ export interface CommittedEvent {
 }
 
 /** Whether the view already reflects this event (a redelivery, or an older one): then nothing changes. */
-export function alreadySeen(view: CaseView | undefined, event: CommittedEvent): boolean {
+export function alreadySeen(view: CaseSummaryState | undefined, event: CommittedEvent): boolean {
   return view !== undefined && event.sequence <= view.revision;
 }
 
-/** The view once it reflects `event`. */
-export function applyEvent(view: CaseView | undefined, organization: string, event: CommittedEvent): CaseView {
+/** The timeline entry an event adds. */
+export function timelineEntry(event: CommittedEvent): TimelineEntry {
+  return { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, data: event.data };
+}
+
+/** The view's summary once it reflects `event` (its timeline gains `timelineEntry(event)`). */
+export function applyEvent(view: CaseSummaryState | undefined, organization: string, event: CommittedEvent): CaseSummaryState {
   const name = /^passerelle\.[a-z]+\.([A-Za-z]+)\.v\d+$/.exec(event.type)?.[1] ?? event.type;
-  const base: CaseView = view ?? {
+  const base: CaseSummaryState = view ?? {
     caseId: event.caseid,
     organization,
     status: 'open',
@@ -68,19 +79,14 @@ export function applyEvent(view: CaseView | undefined, organization: string, eve
     position: 0,
     hash: '',
     updatedAt: event.time,
-    timeline: [],
   };
-  const next: CaseView = {
+  const next: CaseSummaryState = {
     ...base,
     current: { ...base.current, [name]: event.data },
     revision: event.sequence,
     position: event.position,
     hash: event.hash,
     updatedAt: event.time,
-    timeline: [
-      ...base.timeline,
-      { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, data: event.data },
-    ],
   };
   const participants = new Set(base.participants);
   switch (name) {

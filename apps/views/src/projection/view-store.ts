@@ -1,9 +1,9 @@
 import { applyMigrations, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
 import { Checkpoints } from '@passerelle/event-store';
-import { alreadySeen, applyEvent, type CaseView, type CommittedEvent } from '../domain/case-view';
+import { alreadySeen, applyEvent, timelineEntry, type CaseSummaryState, type CaseView, type CommittedEvent, type TimelineEntry } from '../domain/case-view';
 
 const MIGRATIONS = [
-  // The whole view as one document, with what lists and filters need beside it.
+  // A view's summary as one document (bounded in size), with what lists and filters need beside it.
   `CREATE TABLE IF NOT EXISTS view_cases (
     organization text        NOT NULL,
     case_id      text        NOT NULL,
@@ -14,6 +14,22 @@ const MIGRATIONS = [
     PRIMARY KEY (organization, case_id)
   )`,
   `CREATE INDEX IF NOT EXISTS view_cases_by_update ON view_cases (organization, updated_at)`,
+  // The timeline as rows: an event adds one, whatever the case's length (a document rewritten
+  // per event made a case's n-th event cost O(n)).
+  `CREATE TABLE IF NOT EXISTS view_timeline (
+    organization text   NOT NULL,
+    case_id      text   NOT NULL,
+    revision     bigint NOT NULL,
+    entry        jsonb  NOT NULL,
+    PRIMARY KEY (organization, case_id, revision)
+  )`,
+  // Views written before the timeline had its table: move their entries out, once.
+  `INSERT INTO view_timeline (organization, case_id, revision, entry)
+   SELECT c.organization, c.case_id, (e->>'revision')::bigint, e
+   FROM view_cases c, jsonb_array_elements(c.view->'timeline') AS e
+   WHERE c.view ? 'timeline'
+   ON CONFLICT DO NOTHING`,
+  `UPDATE view_cases SET view = view - 'timeline' WHERE view ? 'timeline'`,
 ];
 
 /** One event for one organization's view. */
@@ -35,8 +51,9 @@ export interface CaseSummary {
 /**
  * The organizations' case views in SQL. A batch is applied in one transaction that locks the
  * views it touches, skips what a view already reflects (so a redelivered event changes
- * nothing), and — when the source is the store — moves the checkpoint in the same
- * transaction: each event takes effect exactly once, whatever crashes in between.
+ * nothing), rewrites each touched summary once, appends the timeline rows, and — when the
+ * source is the store — moves the checkpoint in the same transaction: each event takes
+ * effect exactly once, whatever crashes in between.
  */
 export class ViewStore {
   private constructor(
@@ -54,7 +71,8 @@ export class ViewStore {
     if (items.length === 0 && !checkpoint) return 0;
     return this.db.transaction(async (tx) => {
       const views = await this.lock(tx, items);
-      const changed = new Map<string, CaseView>();
+      const changed = new Map<string, CaseSummaryState>();
+      const entries: Array<{ organization: string; caseId: string; entry: TimelineEntry }> = [];
       for (const { organization, event } of items) {
         const key = `${organization}\u0000${event.caseid}`;
         const view = views.get(key);
@@ -62,6 +80,7 @@ export class ViewStore {
         const next = applyEvent(view, organization, event);
         views.set(key, next);
         changed.set(key, next);
+        entries.push({ organization, caseId: event.caseid, entry: timelineEntry(event) });
       }
       if (changed.size > 0) {
         await tx.query(
@@ -72,20 +91,38 @@ export class ViewStore {
              SET revision = excluded.revision, status = excluded.status, updated_at = excluded.updated_at, view = excluded.view`,
           [JSON.stringify([...changed.values()])],
         );
+        await tx.query(
+          `INSERT INTO view_timeline (organization, case_id, revision, entry)
+           SELECT t->>'organization', t->>'caseId', (t->'entry'->>'revision')::bigint, t->'entry'
+           FROM jsonb_array_elements($1::jsonb) AS t
+           ON CONFLICT DO NOTHING`,
+          [JSON.stringify(entries)],
+        );
       }
       if (checkpoint) await this.checkpoints.save(checkpoint.name, checkpoint.position, tx);
       return changed.size;
     });
   }
 
+  /**
+   * The view with its timeline, in one statement (one snapshot): the timeline stops at the
+   * summary's revision, so the ETag and the body always agree.
+   */
   async get(organization: string, caseId: string): Promise<CaseView | undefined> {
-    const { rows } = await this.db.query<{ view: CaseView }>('SELECT view FROM view_cases WHERE organization = $1 AND case_id = $2', [organization, caseId]);
-    return rows[0]?.view;
+    const { rows } = await this.db.query<{ view: CaseSummaryState; timeline: TimelineEntry[] }>(
+      `SELECT c.view,
+              COALESCE((SELECT jsonb_agg(t.entry ORDER BY t.revision) FROM view_timeline t
+                        WHERE t.organization = c.organization AND t.case_id = c.case_id AND t.revision <= c.revision), '[]'::jsonb) AS timeline
+       FROM view_cases c WHERE c.organization = $1 AND c.case_id = $2`,
+      [organization, caseId],
+    );
+    const row = rows[0];
+    return row && { ...row.view, timeline: row.timeline };
   }
 
   async list(organization: string, filter: { status?: string; updatedSince?: string; limit: number }): Promise<CaseSummary[]> {
-    const { rows } = await this.db.query<{ view: CaseView }>(
-      `SELECT view - 'timeline' - 'current' AS view FROM view_cases
+    const { rows } = await this.db.query<{ view: CaseSummaryState }>(
+      `SELECT view - 'current' AS view FROM view_cases
        WHERE organization = $1 AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR updated_at >= $3::timestamptz)
        ORDER BY updated_at DESC, case_id LIMIT $4`,
       [organization, filter.status ?? null, filter.updatedSince ?? null, filter.limit],
@@ -93,10 +130,10 @@ export class ViewStore {
     return rows.map(({ view }) => ({ caseId: view.caseId, status: view.status, owner: view.owner, title: view.title, revision: view.revision, hash: view.hash, updatedAt: view.updatedAt }));
   }
 
-  private async lock(tx: SqlExecutor, items: readonly ViewItem[]): Promise<Map<string, CaseView>> {
+  private async lock(tx: SqlExecutor, items: readonly ViewItem[]): Promise<Map<string, CaseSummaryState>> {
     const keys = [...new Map(items.map((i) => [`${i.organization}\u0000${i.event.caseid}`, i])).values()];
     if (keys.length === 0) return new Map();
-    const { rows } = await tx.query<{ view: CaseView }>(
+    const { rows } = await tx.query<{ view: CaseSummaryState }>(
       `SELECT view FROM view_cases WHERE (organization, case_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
        ORDER BY organization, case_id FOR UPDATE`,
       [keys.map((k) => k.organization), keys.map((k) => k.event.caseid)],

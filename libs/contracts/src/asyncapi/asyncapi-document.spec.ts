@@ -29,5 +29,5 @@ describe('docs/asyncapi.yaml', () => {
     expect(names).toContain('passerelle.case.AddressChanged.v2');
     expect(names).toHaveLength(entries.filter((e) => e.subject.includes('.')).length);
     expect(document!.channels().get('outbound')!.address()).toBe('passerelle.outbound.{organization}');
-  }, 30_000);
+  }, 60_000);
 });

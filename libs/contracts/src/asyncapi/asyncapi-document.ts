@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { CatalogEntry } from '../catalog/schema-catalog';
 import { eventTypeOf } from '../catalog/schema-id';
 import { STRUCTURED_CONTENT_TYPE } from '../envelope/kafka-binding';
+import { ENVELOPE_SCHEMA_ID } from '../validation/event-validator';
 
 /**
  * The AsyncAPI 3.0 description of the hub's topics, generated from the catalog: what a
@@ -24,7 +25,7 @@ export function buildAsyncApi(entries: readonly CatalogEntry[], version: string)
       contentType: STRUCTURED_CONTENT_TYPE,
       payload: {
         allOf: [
-          { $ref: '#/components/schemas/envelope.v1' },
+          { $ref: `#/components/schemas/envelope.${ENVELOPE_SCHEMA_ID.split(':').at(-1)}` },
           { type: 'object', properties: { type: { const: type }, dataschema: { const: entry.id }, dataclassification: { const: entry.classification }, data: { $ref: `#/components/schemas/${componentName(entry)}` } } },
         ],
       },

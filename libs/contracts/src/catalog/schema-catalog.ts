@@ -40,8 +40,9 @@ export function describeSchema(schema: unknown, file?: string): CatalogEntry {
   if (!ref) {
     throw new CatalogError(`${where}$id "${doc.$id}" is not of the form urn:passerelle:schema:<context>:<EventType>:v<N>`);
   }
-  if (doc.$schema !== 'https://json-schema.org/draft/2020-12/schema') {
-    throw new CatalogError(`${where}$schema must be https://json-schema.org/draft/2020-12/schema`);
+  // Plain 2020-12, or the dialect that declares our vocabulary (schemas/meta/dialect.meta.json).
+  if (doc.$schema !== 'https://json-schema.org/draft/2020-12/schema' && doc.$schema !== 'urn:passerelle:meta:dialect:v1') {
+    throw new CatalogError(`${where}$schema must be https://json-schema.org/draft/2020-12/schema or urn:passerelle:meta:dialect:v1`);
   }
   const entry: CatalogEntry = { ...ref, id: doc.$id, schema: doc as SchemaDocument, file };
   const isEvent = ref.subject.includes('.');

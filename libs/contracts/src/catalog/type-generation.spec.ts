@@ -7,5 +7,5 @@ describe('generated event types (libs/contracts/src/generated/case-events.ts)', 
   it('match what the schemas generate today (run npm run generate after changing schemas/)', async () => {
     const generated = await generateEventTypes(await readSchemaDirectory(defaultSchemasDir()));
     expect(readFileSync(join(__dirname, '../generated/case-events.ts'), 'utf8')).toBe(generated);
-  }, 30_000);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import Ajv2020 from 'ajv/dist/2020';
 import { COMPATIBILITY_MODES, type JsonSchema, checkCompatibility, readableBy } from './compatibility';
 
 /** Old data read with the new schema: the problems a backward check reports. */
@@ -367,9 +368,72 @@ describe('readableBy', () => {
   });
 
   it('reports keywords it does not model instead of guessing', () => {
-    expect(oldDataUnder({ type: 'object' }, { type: 'object', unevaluatedProperties: false })).toEqual([
-      { path: '/unevaluatedProperties', reason: 'unevaluatedProperties is not supported by this checker, so it cannot prove that data written with the old schema passes it' },
+    expect(oldDataUnder({ type: 'object' }, { $defs: { a: { $dynamicAnchor: 'a' } }, $dynamicRef: '#a' })).toEqual([
+      { path: '/$dynamicRef', reason: '$dynamicRef is not supported by this checker, so it cannot prove that data written with the old schema passes it' },
     ]);
+  });
+
+  describe('dependentSchemas, unevaluatedProperties, prefixItems, unevaluatedItems', () => {
+    // A real validator's view of sample instances: what the checker proves must hold there.
+    const ajv = new Ajv2020({ strict: false });
+    const validUnder = (schema: JsonSchema, instance: unknown) => ajv.validate(schema as object, instance);
+
+    it('never calls a dependent schema’s type change compatible, in either direction', () => {
+      const dependent = (type: string): JsonSchema => ({ type: 'object', properties: { kind: { type: 'string' } }, dependentSchemas: { kind: { properties: { code: { type } } } } });
+      expect(checkCompatibility(dependent('number'), [dependent('string')], 'FULL')).toEqual({
+        compatible: false,
+        incompatibilities: [
+          { path: '/dependentSchemas/kind/properties/code/type', reason: 'when "kind" is present: type changed to "number": data written with the old schema may be a string', direction: 'backward' },
+          { path: '/dependentSchemas/kind/properties/code/type', reason: 'when "kind" is present: type changed from "string": data written with the new schema may be a number, which the old schema rejects', direction: 'forward' },
+        ],
+      });
+      const draft07 = (type: string): JsonSchema => ({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', dependencies: { kind: { properties: { code: { type } } } } });
+      expect(checkCompatibility(draft07('number'), [draft07('string')], 'BACKWARD').compatible).toBe(false);
+      // The instance that proves it:
+      expect([validUnder(dependent('string'), { kind: 'a', code: 'x' }), validUnder(dependent('number'), { kind: 'a', code: 'x' })]).toEqual([true, false]);
+    });
+
+    it('reads unevaluatedProperties: false across allOf: adding an optional property is BACKWARD, not FORWARD', () => {
+      const v1: JsonSchema = { type: 'object', allOf: [{ properties: { name: { type: 'string' } } }], unevaluatedProperties: false };
+      const v2: JsonSchema = { type: 'object', allOf: [{ properties: { name: { type: 'string' } } }, { properties: { age: { type: 'integer' } } }], unevaluatedProperties: false };
+      expect(checkCompatibility(v2, [v1], 'BACKWARD')).toEqual({ compatible: true, incompatibilities: [] });
+      expect(checkCompatibility(v2, [v1], 'FORWARD')).toEqual({
+        compatible: false,
+        incompatibilities: [{ path: '/unevaluatedProperties', reason: 'property "age" was not allowed by the old schema: data written with the new schema may contain it, which the old schema rejects', direction: 'forward' }],
+      });
+      expect([validUnder(v1, { name: 'a', age: 3 }), validUnder(v2, { name: 'a', age: 3 })]).toEqual([false, true]);
+    });
+
+    it('does not take a writer’s unevaluatedProperties to cover a property a conditional branch may evaluate', () => {
+      // `b` is evaluated (so allowed, with any value) whenever the anyOf branch holds, which it always does.
+      const old: JsonSchema = { type: 'object', properties: { a: {} }, anyOf: [{ properties: { b: true } }], unevaluatedProperties: false };
+      const candidate: JsonSchema = { type: 'object', properties: { a: {}, b: { type: 'string' } }, additionalProperties: false };
+      expect(oldDataUnder(old, candidate)).toEqual([{ path: '/properties/b/type', reason: 'type narrowed to "string": data written with the old schema may be null, a boolean, a number, an array or an object' }]);
+      expect([validUnder(old, { b: 5 }), validUnder(candidate, { b: 5 })]).toEqual([true, false]);
+    });
+
+    it('compares prefixItems position by position, and unevaluatedItems after the tuple', () => {
+      const v1: JsonSchema = { type: 'array', prefixItems: [{ type: 'string' }], unevaluatedItems: false };
+      const v2: JsonSchema = { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], unevaluatedItems: false };
+      expect(checkCompatibility(v2, [v1], 'BACKWARD')).toEqual({ compatible: true, incompatibilities: [] });
+      expect(checkCompatibility(v2, [v1], 'FORWARD')).toEqual({
+        compatible: false,
+        incompatibilities: [{ path: '/unevaluatedItems', reason: 'the old schema limits arrays to 1 item: data written with the new schema may have more than 1 item, which the old schema rejects', direction: 'forward' }],
+      });
+      const widened: JsonSchema = { type: 'array', prefixItems: [{ type: ['string', 'null'] }], items: false };
+      expect(checkCompatibility(widened, [{ type: 'array', prefixItems: [{ type: 'string' }], items: false }], 'BACKWARD').compatible).toBe(true);
+    });
+
+    it('applies unevaluatedItems after a tuple given through allOf', () => {
+      const numbersAfterName: JsonSchema = { type: 'array', allOf: [{ prefixItems: [{ type: 'string' }] }], unevaluatedItems: { type: 'number' } };
+      expect(oldDataUnder(numbersAfterName, numbersAfterName)).toEqual([]);
+      expect(oldDataUnder({ type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'integer' } }, numbersAfterName)).toEqual([]);
+      expect(oldDataUnder({ type: 'array', prefixItems: [{ type: 'string' }], items: { type: ['number', 'string'] } }, numbersAfterName)).toEqual([
+        { path: '/unevaluatedItems/type', reason: 'items from position 1 on: type narrowed to "number": data written with the old schema may be a string' },
+      ]);
+      expect(validUnder(numbersAfterName, ['a', 1, 2])).toBe(true);
+      expect(validUnder(numbersAfterName, ['a', 'b'])).toBe(false);
+    });
   });
 });
 

@@ -72,7 +72,7 @@ const ASSERTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Assertions this checker does not model: a reader using them is never proved satisfied. */
-const UNSUPPORTED = ['unevaluatedProperties', 'unevaluatedItems', '$dynamicRef', '$recursiveRef'] as const;
+const UNSUPPORTED = ['$dynamicRef', '$recursiveRef'] as const;
 
 /** Bounds that keep pathological schemas from running away; hitting one is a reported problem. */
 const MAX_NESTING = 400;

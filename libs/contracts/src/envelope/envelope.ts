@@ -19,7 +19,8 @@ export interface CaseEventEnvelope<Data = Record<string, unknown>> {
   type: string;
   subject?: string;
   time: string;
-  datacontenttype: 'application/json';
+  /** application/json, or another JSON media type, parameters allowed (e.g. `; charset=utf-8`) */
+  datacontenttype: string;
   /** The $id of the data's schema */
   dataschema: string;
   data: Data;
@@ -29,6 +30,8 @@ export interface CaseEventEnvelope<Data = Record<string, unknown>> {
   correlationid?: string;
   causationid?: string;
   dataclassification: Classification;
+  /** The CloudEvents Partitioning extension; the opt-in Kafka key mapper sends it as the key. */
+  partitionkey?: string;
   traceparent?: string;
   tracestate?: string;
   sequence?: number;
@@ -47,3 +50,16 @@ export function organizationOf(source: string): string | null {
 export function sourceOf(organizationId: string): string {
   return `urn:passerelle:org:${organizationId}`;
 }
+
+/**
+ * How our classification reads in the CloudEvents Data Classification extension's recommended
+ * labels (public, internal, confidential, restricted). The envelope keeps its own labels
+ * because every stored event is signed with them; `personal` (data about a citizen, under
+ * privacy law) is the one that differs, and corresponds to `restricted`.
+ */
+export const CLOUDEVENTS_CLASSIFICATION: Readonly<Record<Classification, 'public' | 'internal' | 'confidential' | 'restricted'>> = {
+  public: 'public',
+  internal: 'internal',
+  personal: 'restricted',
+  confidential: 'confidential',
+};

@@ -680,6 +680,45 @@ export interface ServiceRequestedV1 {
   provider: string;
 }
 
+/**
+ * A service is requested on the case from the organization expected to deliver it, optionally with the coarse, non-identifying segment the requester belongs to (for measuring the service by segment). The request grants the provider no access by itself: that takes AccessGranted. Version 1 events are read as version 2 with no segment.
+ */
+export interface ServiceRequestedV2 {
+  /**
+   * The service's code in the provider's catalogue
+   */
+  service: string;
+  /**
+   * What is requested, in plain words
+   */
+  description: string;
+  /**
+   * When the service was requested
+   */
+  requestedAt: string;
+  /**
+   * The organization expected to deliver the service
+   */
+  provider: string;
+  /**
+   * Who requests, coarsely and never identifyingly: individual or business, optionally an age band and a region. Omit it when unknown.
+   */
+  segment?: {
+    /**
+     * Whether the requester is a person or a business
+     */
+    audience: "individual" | "business";
+    /**
+     * A coarse age band, for an individual
+     */
+    ageBand?: "0-17" | "18-24" | "25-44" | "45-64" | "65+";
+    /**
+     * An administrative region: a two-letter province or state code and the region's short code, e.g. qc-06
+     */
+    region?: string;
+  };
+}
+
 /** The data type of each event type, by CloudEvents `type`. */
 export interface CaseEventDataByType {
   'passerelle.case.AccessGranted.v1': AccessGrantedV1;
@@ -699,6 +738,7 @@ export interface CaseEventDataByType {
   'passerelle.case.PaymentIssued.v1': PaymentIssuedV1;
   'passerelle.case.SatisfactionRecorded.v1': SatisfactionRecordedV1;
   'passerelle.case.ServiceRequested.v1': ServiceRequestedV1;
+  'passerelle.case.ServiceRequested.v2': ServiceRequestedV2;
 }
 
 export type CaseEventType = keyof CaseEventDataByType;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { defaultSchemasDir, readSchemaDirectory } from '../catalog/schema-catalog';
 import type { CaseEventEnvelope } from '../envelope/envelope';
 import { EventValidator } from '../validation/event-validator';
+import { inlineCatalogRefs } from '../catalog/inline-refs';
+import { checkCompatibility, type JsonSchema } from '../compatibility/compatibility';
 import { upcast } from './upcasters';
 
 const dir = defaultSchemasDir();
@@ -41,5 +43,33 @@ describe('upcasting AddressChanged v1 → v2', () => {
   it('returns an event with no upcaster as it is', () => {
     const v2 = upcast(v1);
     expect(upcast(v2)).toBe(v2);
+  });
+});
+
+describe('ServiceRequested v2: an optional segment, backward compatible', () => {
+  const read = (file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+  let validator: EventValidator;
+  let catalog: Awaited<ReturnType<typeof readSchemaDirectory>>;
+  beforeAll(async () => {
+    catalog = await readSchemaDirectory(dir);
+    validator = new EventValidator(catalog);
+  });
+
+  it('passes the compatibility check of its subject (BACKWARD: v2 reads every v1 event)', () => {
+    const standalone = (file: string) => inlineCatalogRefs(read(file), catalog) as JsonSchema;
+    const result = checkCompatibility(standalone('case/service-requested/v2.schema.json'), [standalone('case/service-requested/v1.schema.json')], 'BACKWARD');
+    expect(result).toEqual({ compatible: true, incompatibilities: [] });
+  });
+
+  it('given a v1 request, when read, then it is a valid v2 request with no segment', () => {
+    const data = read('case/service-requested/v1.example.json');
+    const old: CaseEventEnvelope = { ...v1, type: 'passerelle.case.ServiceRequested.v1', dataschema: 'urn:passerelle:schema:case:ServiceRequested:v1', dataclassification: 'internal', data };
+    expect(validator.validate(old)).toMatchObject({ valid: true });
+
+    const current = upcast(old);
+
+    expect(current).toMatchObject({ type: 'passerelle.case.ServiceRequested.v2', dataschema: 'urn:passerelle:schema:case:ServiceRequested:v2', data });
+    expect(current.data).not.toHaveProperty('segment');
+    expect(validator.validate(current)).toMatchObject({ valid: true });
   });
 });

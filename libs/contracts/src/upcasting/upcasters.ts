@@ -23,7 +23,16 @@ export const addressChangedV1ToV2: Upcaster = {
   }),
 };
 
-export const UPCASTERS: readonly Upcaster[] = [addressChangedV1ToV2];
+/**
+ * ServiceRequested v2 adds an optional coarse segment. A v1 request said nothing of who
+ * asked: it reads as v2 with no segment (never a guessed one).
+ */
+export const serviceRequestedV1ToV2: Upcaster = {
+  from: 'passerelle.case.ServiceRequested.v1',
+  upcast: (data) => ({ ...data }),
+};
+
+export const UPCASTERS: readonly Upcaster[] = [addressChangedV1ToV2, serviceRequestedV1ToV2];
 
 /**
  * Brings an event to the newest version its upcasters reach, on read. Stored events are

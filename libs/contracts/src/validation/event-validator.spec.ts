@@ -19,6 +19,44 @@ describe('EventValidator', () => {
     expect(result).toMatchObject({ valid: true, entry: { subject: 'case.CaseOpened', version: 1, classification: 'internal', category: 'case' } });
   });
 
+  describe('the CloudEvents JSON format as its spec reads', () => {
+    it('reads an attribute whose value is null as unset (JSON format §2.4)', () => {
+      const result = validator.validate({ ...example(), subject: null, correlationid: null });
+      expect(result.valid).toBe(true);
+      expect(result.valid && 'subject' in result.value).toBe(false);
+      expect(result.valid && 'correlationid' in result.value).toBe(false);
+    });
+
+    it('a required attribute given as null is missing, and says so', () => {
+      expect(validator.validate({ ...example(), actor: null })).toMatchObject({ valid: false, errors: [{ pointer: '/actor', keyword: 'required', message: 'is required but missing' }] });
+    });
+
+    it('takes `time` only as RFC 3339 writes it: T between date and time, Z or ±hh:mm', () => {
+      for (const time of ['2026-11-25T14:03:00Z', '2026-11-25t14:03:00.123z', '2026-11-25T14:03:00-05:00', '2016-12-31T23:59:60Z']) {
+        expect({ time, valid: validator.validate({ ...example(), time }).valid }).toEqual({ time, valid: true });
+      }
+      for (const time of ['2026-11-25 14:03:00Z', '2026-11-25T14:03:00+0100', '2026-11-25T14:03:00', '2026-02-30T14:03:00Z', '2026-11-25T24:03:00Z']) {
+        expect({ time, result: validator.validate({ ...example(), time }) }).toMatchObject({ time, result: { valid: false, errors: [{ pointer: '/time', keyword: 'format' }] } });
+      }
+    });
+
+    it('takes the JSON media types with parameters as datacontenttype', () => {
+      for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/ld+json']) {
+        expect({ type, valid: validator.validate({ ...example(), datacontenttype: type }).valid }).toEqual({ type, valid: true });
+      }
+      expect(validator.validate({ ...example(), datacontenttype: 'application/xml' })).toMatchObject({ valid: false, errors: [{ pointer: '/datacontenttype', keyword: 'pattern' }] });
+      expect(validator.validate({ ...example(), datacontenttype: 'application/json; charset=iso-8859-1' })).toMatchObject({
+        valid: false,
+        errors: [{ pointer: '/datacontenttype', keyword: 'charset', message: 'must have charset utf-8 if any: JSON is UTF-8, not iso-8859-1' }],
+      });
+    });
+
+    it('takes the Partitioning extension’s partitionkey', () => {
+      expect(validator.validate({ ...example(), partitionkey: 'case-2026-000123' }).valid).toBe(true);
+      expect(validator.validate({ ...example(), partitionkey: '' })).toMatchObject({ valid: false, errors: [{ pointer: '/partitionkey', keyword: 'minLength' }] });
+    });
+  });
+
   describe('rejections name the place, what was expected and what was found', () => {
     it('a data field that breaks its schema, under /data', () => {
       const event = example();

@@ -1,12 +1,29 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats';
 import { CatalogError, describeSchema, type CatalogEntry } from '../catalog/schema-catalog';
+import { metaSchemas, SHARING_VOCABULARY_META_ID } from '../catalog/meta-schemas';
 import { eventTypeOf, parseEventType } from '../catalog/schema-id';
 import { COMMIT_ATTRIBUTES, type CaseEventEnvelope } from '../envelope/envelope';
 import { parseStrictJson } from '../envelope/strict-json';
 import { toIssues, type ValidationIssue } from './issues';
 
-export const ENVELOPE_SCHEMA_ID = 'urn:passerelle:schema:envelope:v1';
+/** The envelope new events are checked against (v1 stays registered: a version never changes). */
+export const ENVELOPE_SCHEMA_ID = 'urn:passerelle:schema:envelope:v2';
+
+/**
+ * RFC 3339 `date-time` as its grammar reads (section 5.6): `T` between date and time (either
+ * case), `Z` or a `±hh:mm` offset. ajv-formats' own also takes a space and `+hhmm`; its
+ * range checks (month days, leap seconds) run after this one.
+ */
+const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const rangeCheckedDateTime = fullFormats['date-time'] as { validate: (value: string) => boolean };
+export function isRfc3339DateTime(value: string): boolean {
+  return RFC3339_DATE_TIME.test(value) && rangeCheckedDateTime.validate(value);
+}
+
+/** JSON media types are UTF-8 (RFC 8259 §8.1): a charset parameter, if any, must say so. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 /** Default cap on an envelope's size in bytes, checked before parsing. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 256 * 1024;
 
@@ -39,7 +56,13 @@ export class EventValidator {
   constructor(entries: readonly CatalogEntry[], private readonly maxBytes = DEFAULT_MAX_ENVELOPE_BYTES) {
     this.ajv = new Ajv2020({ strict: true, allErrors: true });
     addFormats(this.ajv);
-    this.ajv.addVocabulary(['x-classification', 'x-category']);
+    this.ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
+    // Our keywords, as schemas/meta/ publishes them: the sharing vocabulary's meta-schema
+    // names them and their values, and the dialect declares it (see docs/contracts.md).
+    const meta = metaSchemas();
+    this.ajv.addMetaSchema(meta.vocabulary);
+    this.ajv.addMetaSchema(meta.dialect);
+    this.ajv.addVocabulary(meta.keywords);
     // Shared definitions first (anything without an event subject), so events can $ref them.
     const ordered = [...entries].sort((a, b) => Number(a.subject.includes('.')) - Number(b.subject.includes('.')));
     for (const entry of ordered) this.add(entry);
@@ -51,6 +74,11 @@ export class EventValidator {
   /** Adds a schema version, compiling it now; fails if it is invalid or refers outside the catalog. */
   add(entry: CatalogEntry): void {
     const where = entry.file ?? entry.id;
+    if (!this.ajv.validate(SHARING_VOCABULARY_META_ID, entry.schema)) {
+      const [error] = this.ajv.errors ?? [];
+      const allowed = (error?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+      throw new CatalogError(`${where}: ${error?.instancePath.slice(1) ?? 'the schema'} ${allowed ? `must be one of ${allowed.join(', ')}` : error?.message}`);
+    }
     try {
       this.ajv.addSchema(entry.schema);
       const validate = this.ajv.getSchema(entry.id)!;
@@ -88,8 +116,9 @@ export class EventValidator {
   }
 
   /** Validates a parsed document as a case event envelope, its data against its type's schema. */
-  validate(document: unknown, options: ValidateOptions = {}): ValidationResult<CaseEventEnvelope> {
+  validate(raw: unknown, options: ValidateOptions = {}): ValidationResult<CaseEventEnvelope> {
     const stage = options.stage ?? 'publish';
+    const document = withoutNullAttributes(raw);
     if (!this.envelope(document)) {
       const errors = toIssues(this.envelope.errors, document);
       // Report the data's problems too when its type is known, so one run shows them all.
@@ -109,11 +138,13 @@ export class EventValidator {
     const { entry, validate } = known;
     // The common case, a valid event, checks everything once and allocates nothing else;
     // only a failure walks the checks again to describe each problem.
+    const charset = CHARSET.exec(event.datacontenttype)?.[1];
     const committed = event.sequence !== undefined || event.position !== undefined || event.prevhash !== undefined || event.hash !== undefined;
     const allCommitted = event.sequence !== undefined && event.position !== undefined && event.prevhash !== undefined && event.hash !== undefined;
     if (
       event.dataschema === entry.id &&
       event.dataclassification === entry.classification &&
+      (charset === undefined || charset.toLowerCase() === 'utf-8') &&
       (stage === 'publish' ? !committed : allCommitted) &&
       validate(event.data)
     ) {
@@ -131,6 +162,9 @@ export class EventValidator {
         expected: entry.classification,
         actual: event.dataclassification,
       });
+    }
+    if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+      errors.push({ pointer: '/datacontenttype', keyword: 'charset', message: `must have charset utf-8 if any: JSON is UTF-8, not ${charset}`, expected: 'utf-8', actual: charset });
     }
     for (const attribute of COMMIT_ATTRIBUTES) {
       const present = event[attribute] !== undefined;
@@ -161,6 +195,17 @@ export class EventValidator {
 /** Builds a validator from schema documents (e.g. rows of the registry). */
 export function validatorFor(schemas: readonly unknown[], maxBytes?: number): EventValidator {
   return new EventValidator(schemas.map((s) => describeSchema(s)), maxBytes);
+}
+
+/**
+ * The CloudEvents JSON format (§2.4): an attribute whose value is null is unset, as if absent.
+ * `data` is no attribute, so `"data": null` stays and is checked as it is.
+ */
+function withoutNullAttributes(document: unknown): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  const entries = Object.entries(document);
+  if (!entries.some(([name, value]) => value === null && name !== 'data')) return document;
+  return Object.fromEntries(entries.filter(([name, value]) => value !== null || name === 'data'));
 }
 
 function fail<T>(code: ValidationFailureCode, pointer: string, keyword: string, message: string, expected?: unknown, actual?: unknown): ValidationResult<T> {

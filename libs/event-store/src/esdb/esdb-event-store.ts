@@ -86,6 +86,7 @@ interface ChainMetadata {
  * Positions are $all commit positions. Ids are not unique across streams (no global index).
  */
 export class EsdbEventStore implements EventStore {
+  readonly locatesAll = false;
   private readonly subscriptions = new Set<AllSubscription>();
   private readonly replayWindow: number;
   private readonly maxAttempts: number;
@@ -117,7 +118,7 @@ export class EsdbEventStore implements EventStore {
       if (stored.size > 0) return replayedAppend(streamId, prepared, stored);
       const head = tail[0];
       checkExpectedRevision(streamId, expectedRevision, head ? head.revision : 'no_stream');
-      if (prepared.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, positions: [], hashes: [], duplicate: false };
+      if (prepared.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, revisions: [], positions: [], hashes: [], duplicate: false };
 
       const chained = linkBatch(prepared, { revision: head?.revision ?? -1n, hash: head?.hash ?? GENESIS_HASH });
       try {
@@ -134,6 +135,7 @@ export class EsdbEventStore implements EventStore {
       const written = await this.readRaw(streamId, { direction: FORWARDS, fromRevision: chained[0]!.revision, maxCount: chained.length });
       return {
         nextExpectedRevision: chained.at(-1)!.revision,
+        revisions: chained.map((e) => e.revision),
         positions: chained.map((e, i) => {
           const w = written[i];
           if (w?.id !== e.id) throw new StoreUnavailable(`stream ${streamId}: event ${e.id} not found where it was just appended`);

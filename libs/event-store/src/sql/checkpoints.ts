@@ -27,6 +27,11 @@ export class Checkpoints {
     return rows[0] ? BigInt(rows[0].position) : 0n;
   }
 
+  /** Back to the beginning: for a reader that rebuilds its effect from position 0 in the same transaction. */
+  async reset(name: string, executor: SqlExecutor = this.db): Promise<void> {
+    await executor.query('DELETE FROM es_checkpoints WHERE name = $1', [name]);
+  }
+
   /** Moves forward only: a late writer never moves a checkpoint back. */
   async save(name: string, position: bigint, executor: SqlExecutor = this.db): Promise<void> {
     await executor.query(

@@ -7,7 +7,7 @@ import { verifyChain } from '../integrity/hash-chain';
 import { SqlEventStore } from './sql-event-store';
 
 eventStoreContract('sql on PostgreSQL', async () => SqlEventStore.open(await PostgresDatabase.open({ url: testDatabaseUrl() }), { ownsDatabase: true }), {
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
 });
 
 /** A point a transaction stops at until released, and a promise that tells when it got there. */
@@ -46,12 +46,12 @@ class SteerableDatabase implements SqlDatabase {
   }
 
   /**
-   * An append is one statement (es_append); when steered, it runs inside a transaction of its
+   * An append is one statement (es_append, or es_append_many for a group); when steered, it runs inside a transaction of its
    * own so the hooks can hold it just before (nothing locked yet) or just after (positions
    * drawn, APPEND_LOCK held, not committed).
    */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    if (!sql.includes('es_append(') || !(this.beforeInsert || this.beforeCommit || this.everyCommit)) return this.inner.query<R>(sql, params);
+    if (!sql.includes('es_append') || !(this.beforeInsert || this.beforeCommit || this.everyCommit)) return this.inner.query<R>(sql, params);
     return this.inner.transaction(async (tx) => {
       await this.take('beforeInsert')?.();
       const result = await tx.query<R>(sql, params);
@@ -165,7 +165,7 @@ describe('SqlEventStore on PostgreSQL: positions become visible in order', () =>
       [x, rx.positions[0]],
       [y, ry.positions[0]],
     ]);
-  }, 20_000);
+  }, 120_000);
 
   it('gives a transaction that started first but commits last the later position: the subscriber delivers each event once, in position order', async () => {
     const { store: first, steerable } = await openStore({ steer: true });
@@ -192,7 +192,7 @@ describe('SqlEventStore on PostgreSQL: positions become visible in order', () =>
       [x, 0n, rx.positions[0]],
       [x, 1n, rx.positions[1]],
     ]);
-  }, 20_000);
+  }, 120_000);
 
   it('skips nothing under 8 writers on two pools whose commits are delayed at random, read by an eagerly polling subscriber', async () => {
     const { store: a, steerable } = await openStore({ steer: true });
@@ -241,5 +241,5 @@ describe('SqlEventStore on PostgreSQL: positions become visible in order', () =>
 
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(subscriber.kept.map((e) => e.streamId)).toEqual([stream]);
-  }, 20_000);
+  }, 120_000);
 });

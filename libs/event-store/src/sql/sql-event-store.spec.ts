@@ -1,6 +1,7 @@
 import { PgliteDatabase } from '@passerelle/database';
 import { randomUUID } from 'node:crypto';
 import { eventStoreContract } from '../event-store.contract';
+import { verifyChain } from '../integrity/hash-chain';
 import { SqlEventStore } from './sql-event-store';
 
 eventStoreContract('sql on PGlite (in memory)', async () => SqlEventStore.open(await PgliteDatabase.open(), { ownsDatabase: true }));
@@ -50,5 +51,37 @@ describe('SqlEventStore on PGlite', () => {
     expect(await store.streamExists(stream)).toBe(false);
     await store.close();
     await expect(store.appendToStream(stream, [event('X')], 'any')).rejects.toMatchObject({ code: 'STORE.UNAVAILABLE', retriable: true });
+  });
+
+  it('answers each of many appends made at once on its own, as if made one by one: written, refused for its revision, replayed, or refused for a reused id', async () => {
+    const store = await SqlEventStore.open(await PgliteDatabase.open(), { ownsDatabase: true });
+    const [a, b, c, d] = [1, 2, 3, 4].map(() => `case-${randomUUID()}`) as [string, string, string, string];
+    const opened = event('Opened');
+    const first = await store.appendToStream(a, [opened], 'no_stream');
+    const reused = event('Noted');
+    await store.appendToStream(d, [reused], 'no_stream');
+
+    const [written, conflict, replay, duplicate, second, third] = await Promise.allSettled([
+      store.appendToStream(b, [event('Opened'), event('Noted')], 'no_stream'),
+      store.appendToStream(a, [event('Noted')], 5n),
+      store.appendToStream(a, [opened], 'no_stream'),
+      store.appendToStream(c, [reused], 'no_stream'),
+      // The same stream twice at once: the second waits for the first and continues its chain.
+      store.appendToStream(`${b}-x`, [event('Opened')], 'no_stream'),
+      store.appendToStream(`${b}-x`, [event('Noted')], 0n),
+    ]);
+
+    expect(written).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1n, duplicate: false } });
+    expect(conflict).toMatchObject({ status: 'rejected', reason: { code: 'STORE.WRONG_EXPECTED_REVISION' } });
+    expect(replay).toMatchObject({ status: 'fulfilled', value: { duplicate: true, positions: first.positions } });
+    expect(duplicate).toMatchObject({ status: 'rejected', reason: { code: 'STORE.DUPLICATE_EVENT_ID' } });
+    expect(second).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 0n } });
+    expect(third).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1n } });
+    expect(await store.streamExists(c)).toBe(false);
+    expect((await store.readStream(a)).map((e) => e.type)).toEqual(['Opened']);
+    const all = await store.readAll();
+    expect(all.map((e) => e.position)).toEqual([...all.map((e) => e.position)].sort((x, y) => (x < y ? -1 : 1)));
+    expect(verifyChain(await store.readStream(`${b}-x`))).toEqual({ ok: true });
+    await store.close();
   });
 });

@@ -58,17 +58,28 @@ export interface SqlEventStoreOptions {
 const MAX_REVISION = '9223372036854775807';
 /** An id committed in another stream between our lookup and our insert: look again, this many times. */
 const APPEND_ATTEMPTS = 3;
+/**
+ * Statements of one store under way at once. Two: while one holds the append lock through its
+ * commit, the next locks its heads, looks up its ids and hashes; more would only split the
+ * groups, since commits queue on the append lock anyway.
+ */
+const MAX_IN_FLIGHT = 2;
+/** Events one group statement carries at most (a bound on its size, not a tuning knob). */
+const MAX_GROUP_EVENTS = 5_000;
 
 /**
  * The event store on the SqlDatabase port: the same SQL on PostgreSQL and PGlite.
  * Layout, append algorithm and the visibility rule are in docs/event-store.md.
  */
 export class SqlEventStore implements EventStore {
+  readonly locatesAll = true;
   private readonly subscriptions = new Set<PollingSubscription>();
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
   private notifying: Promise<void> | undefined;
   private notifyAgain = false;
   private closed = false;
+  private queue: QueuedCommit[] = [];
+  private inFlight = 0;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
   private readonly notify: boolean;
@@ -97,18 +108,9 @@ export class SqlEventStore implements EventStore {
     assertAppendable(streamId, events);
     if (events.length === 0) return this.checkOnly(streamId, expectedRevision);
     const prepared = prepareBatch(events);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.appendOnce(streamId, prepared, expectedRevision);
-        if (!result.duplicate) this.committed();
-        return result;
-      } catch (err) {
-        // The id lookup cannot see an id that another stream commits a moment later; the
-        // unique index can. Retry: the lookup will then see it.
-        if (attempt < APPEND_ATTEMPTS && err instanceof DatabaseError && err.vendorCode === '23505') continue;
-        throw toStoreError(err);
-      }
-    }
+    const [outcome] = await this.commit([{ streamId, prepared, expected: expectedRevision }]);
+    if (!outcome!.ok) throw outcome!.error;
+    return outcome!.result;
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
@@ -121,34 +123,7 @@ export class SqlEventStore implements EventStore {
       streams.add(streamId);
     }
     if (appends.length === 0) return [];
-    const prepared = appends.map((a) => prepareBatch(a.events));
-    const flat = prepared.flat();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { rows } = await this.db.query<AppendRow & { idx: number }>(APPEND_MANY_FUNCTION, [
-          appends.map((a) => a.streamId),
-          appends.map((a) => (typeof a.expectedRevision === 'bigint' ? String(a.expectedRevision) : a.expectedRevision)),
-          prepared.map((p) => p.length),
-          flat.map((e) => e.id),
-          flat.map((e) => e.type),
-          flat.map((e) => e.dataJson),
-          flat.map((e) => e.metadataJson),
-        ]);
-        const outcomes = appends.map((a, i): AppendOutcome => {
-          try {
-            return { ok: true, result: outcomeOf(a.streamId, prepared[i]!, a.expectedRevision, rows.filter((r) => Number(r.idx) === i + 1)) };
-          } catch (err) {
-            if (err instanceof EventStoreError) return { ok: false, error: err };
-            throw err;
-          }
-        });
-        if (outcomes.some((o) => o.ok && !o.result.duplicate)) this.committed();
-        return outcomes;
-      } catch (err) {
-        if (attempt < APPEND_ATTEMPTS && err instanceof DatabaseError && (err.vendorCode === '23505' || err.vendorCode === '40P01')) continue;
-        throw toStoreError(err);
-      }
-    }
+    return this.commit(appends.map((a) => ({ streamId: a.streamId, prepared: prepareBatch(a.events), expected: a.expectedRevision })));
   }
 
   async locate(ids: readonly string[]): Promise<Map<string, EventLocation>> {
@@ -236,17 +211,125 @@ export class SqlEventStore implements EventStore {
     if (this.options.ownsDatabase) await this.db.close();
   }
 
-  /** One append, one statement (es_append): written, found already (a replay), or a conflict. */
-  private async appendOnce(streamId: string, events: PreparedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  /**
+   * Group commit. Appends that arrive while MAX_IN_FLIGHT statements of this store are under
+   * way wait in a queue; as soon as one finishes, everything queued goes as one statement
+   * (es_append_many) and one commit. Concurrent writers therefore share a commit (and its
+   * flush) instead of queueing one by one on the append lock, and each append is still
+   * checked and answered on its own. Positions, the visibility rule and every answer are
+   * those of the same appends made one at a time (docs/event-store.md).
+   */
+  private commit(units: PendingAppend[]): Promise<AppendOutcome[]> {
+    return new Promise<AppendOutcome[]>((resolve, reject) => {
+      this.queue.push({ units, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      // One stream at most once per statement (es_append_many's rule): a second append to a
+      // stream already in the group waits for the next one, after the first is answered.
+      // A stream held back stays held back for the rest of the queue, so that appends to one
+      // stream are sent in the order they were made.
+      const group: QueuedCommit[] = [];
+      const streams = new Set<string>();
+      let events = 0;
+      const waiting: QueuedCommit[] = [];
+      for (const entry of this.queue) {
+        const size = entry.units.reduce((n, u) => n + u.prepared.length, 0);
+        const fits = (group.length === 0 || events + size <= MAX_GROUP_EVENTS) && entry.units.every((u) => !streams.has(u.streamId));
+        if (!fits) {
+          waiting.push(entry);
+          for (const u of entry.units) streams.add(u.streamId);
+          continue;
+        }
+        group.push(entry);
+        for (const u of entry.units) streams.add(u.streamId);
+        events += size;
+      }
+      this.queue = waiting;
+      this.inFlight += 1;
+      void this.run(group).finally(() => {
+        this.inFlight -= 1;
+        this.drain();
+      });
+    }
+  }
+
+  /** Runs one group; should the whole statement fail, each of its commits is tried on its own. */
+  private async run(group: QueuedCommit[]): Promise<void> {
+    const units = group.flatMap((g) => g.units);
+    try {
+      const outcomes = await this.statement(units, group.length > 1 ? 1 : APPEND_ATTEMPTS);
+      let at = 0;
+      for (const entry of group) {
+        entry.resolve(outcomes.slice(at, at + entry.units.length));
+        at += entry.units.length;
+      }
+    } catch (err) {
+      if (group.length === 1 || !(err instanceof DatabaseError)) {
+        for (const entry of group) entry.reject(toStoreError(err));
+        return;
+      }
+      // An id raced in from another stream, or a deadlock: one member's trouble. Alone, each
+      // gets the retries (and the answer) it would have had without company.
+      await Promise.all(
+        group.map(async (entry) => {
+          try {
+            entry.resolve(await this.statement(entry.units, APPEND_ATTEMPTS));
+          } catch (e) {
+            entry.reject(toStoreError(e));
+          }
+        }),
+      );
+    }
+  }
+
+  /**
+   * One statement for these appends: es_append for one, es_append_many for several. The id
+   * lookup cannot see an id that another stream commits a moment later; the unique index can,
+   * so a 23505 is tried again (the lookup then sees it), as is a deadlock.
+   */
+  private async statement(units: PendingAppend[], attempts: number): Promise<AppendOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = units.length === 1 ? [await this.appendOne(units[0]!)] : await this.appendSeveral(units);
+        if (outcomes.some((o) => o.ok && !o.result.duplicate)) this.committed();
+        return outcomes;
+      } catch (err) {
+        if (attempt < attempts && err instanceof DatabaseError && (err.vendorCode === '23505' || err.vendorCode === '40P01')) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async appendOne({ streamId, prepared, expected }: PendingAppend): Promise<AppendOutcome> {
     const { rows } = await this.db.query<AppendRow>(APPEND_FUNCTION, [
       streamId,
       typeof expected === 'bigint' ? String(expected) : expected,
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.dataJson),
-      events.map((e) => e.metadataJson),
+      prepared.map((e) => e.id),
+      prepared.map((e) => e.type),
+      prepared.map((e) => e.dataJson),
+      prepared.map((e) => e.metadataJson),
     ]);
-    return outcomeOf(streamId, events, expected, rows);
+    return judged(streamId, prepared, expected, rows);
+  }
+
+  private async appendSeveral(units: PendingAppend[]): Promise<AppendOutcome[]> {
+    const flat = units.flatMap((u) => u.prepared);
+    const { rows } = await this.db.query<AppendRow & { idx: number }>(APPEND_MANY_FUNCTION, [
+      units.map((u) => u.streamId),
+      units.map((u) => (typeof u.expected === 'bigint' ? String(u.expected) : u.expected)),
+      units.map((u) => u.prepared.length),
+      flat.map((e) => e.id),
+      flat.map((e) => e.type),
+      flat.map((e) => e.dataJson),
+      flat.map((e) => e.metadataJson),
+    ]);
+    const byIndex = units.map((): AppendRow[] => []);
+    for (const row of rows) byIndex[Number(row.idx) - 1]!.push(row);
+    return units.map((u, i) => judged(u.streamId, u.prepared, u.expected, byIndex[i]!));
   }
 
   /** An empty append writes nothing but still answers whether the expectation holds. */
@@ -254,7 +337,7 @@ export class SqlEventStore implements EventStore {
     const [row] = await this.rows<{ revision: string }>(STREAM_REVISION, [streamId]);
     const actual = row ? BigInt(row.revision) : 'no_stream';
     checkExpectedRevision(streamId, expected, actual);
-    return { nextExpectedRevision: actual === 'no_stream' ? -1n : actual, positions: [], hashes: [], duplicate: false };
+    return { nextExpectedRevision: actual === 'no_stream' ? -1n : actual, revisions: [], positions: [], hashes: [], duplicate: false };
   }
 
   /** After a commit: wake local subscribers now, and other processes through one NOTIFY. */
@@ -305,6 +388,29 @@ interface AppendRow {
   prev_hash: string;
 }
 
+interface PendingAppend {
+  streamId: string;
+  prepared: PreparedEvent[];
+  expected: ExpectedRevision;
+}
+
+/** One caller's appends (one for appendToStream, several for appendMany), answered together. */
+interface QueuedCommit {
+  units: PendingAppend[];
+  resolve: (outcomes: AppendOutcome[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/** es_append's answer for one stream as an outcome: our own errors are values, anything else throws. */
+function judged(streamId: string, events: PreparedEvent[], expected: ExpectedRevision, rows: AppendRow[]): AppendOutcome {
+  try {
+    return { ok: true, result: outcomeOf(streamId, events, expected, rows) };
+  } catch (err) {
+    if (err instanceof EventStoreError) return { ok: false, error: err };
+    throw err;
+  }
+}
+
 /** What es_append answered for one stream, as our result or our error. */
 function outcomeOf(streamId: string, events: PreparedEvent[], expected: ExpectedRevision, rows: AppendRow[]): AppendResult {
   const outcome = rows[0]?.outcome;
@@ -316,7 +422,7 @@ function outcomeOf(streamId: string, events: PreparedEvent[], expected: Expected
     const stored = new Map<string, StoredLink>(rows.map((r) => [r.id, { streamId: r.stream_id, revision: BigInt(r.revision), position: BigInt(r.position), type: r.type, prevHash: r.prev_hash, hash: r.hash }]));
     return replayedAppend(streamId, events, stored);
   }
-  return { nextExpectedRevision: BigInt(rows.at(-1)!.revision), positions: rows.map((r) => BigInt(r.position)), hashes: rows.map((r) => r.hash), duplicate: false };
+  return { nextExpectedRevision: BigInt(rows.at(-1)!.revision), revisions: rows.map((r) => BigInt(r.revision)), positions: rows.map((r) => BigInt(r.position)), hashes: rows.map((r) => r.hash), duplicate: false };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

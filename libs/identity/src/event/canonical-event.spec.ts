@@ -14,6 +14,11 @@ describe('canonicalEventBytes', () => {
     expect(text(bytes)).toBe('{"\\r":0.000001,"a":"é","b":[3,{"a":1e+21,"z":1}],"€":1}');
   });
 
+  it('signs an attribute given as null like an absent one: null means unset in CloudEvents JSON', () => {
+    expect(text(canonicalEventBytes({ id: 'e1', subject: null, data: { note: null } }))).toBe('{"data":{"note":null},"id":"e1"}');
+    expect(text(canonicalEventBytes({ id: 'e1', data: null }))).toBe('{"data":null,"id":"e1"}');
+  });
+
   it('does not depend on key order', () => {
     expect(canonicalEventBytes({ a: 1, b: { c: 2, d: 3 } })).toEqual(canonicalEventBytes({ b: { d: 3, c: 2 }, a: 1 }));
   });

@@ -10,7 +10,9 @@ export const UNSIGNED_ATTRIBUTES = ['sequence', 'position', 'prevhash', 'hash'] 
 const unsigned: ReadonlySet<string> = new Set(UNSIGNED_ATTRIBUTES);
 
 /**
- * The bytes a publisher signs: RFC 8785 (JCS) of the envelope without the commit attributes.
+ * The bytes a publisher signs: RFC 8785 (JCS) of the envelope without the commit attributes
+ * and without unset attributes: the CloudEvents JSON format reads an attribute whose value is
+ * null as unset, so `"subject": null` and no subject are one event and sign alike.
  * JCS makes the bytes independent of key order and number formatting, so the hub can re-serialize
  * an event (store it as jsonb, relay it through Kafka) and the signature still holds.
  * The envelope must be JSON data (as parsed from JSON); NaN and Infinity are refused.
@@ -18,7 +20,7 @@ const unsigned: ReadonlySet<string> = new Set(UNSIGNED_ATTRIBUTES);
 export function canonicalEventBytes(envelope: object): Uint8Array {
   const signed: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(envelope)) {
-    if (!unsigned.has(name)) signed[name] = value;
+    if (!unsigned.has(name) && (value !== null || name === 'data')) signed[name] = value;
   }
   const text = canonicalize(signed);
   if (text === undefined) throw new TypeError('the envelope cannot be canonicalized');

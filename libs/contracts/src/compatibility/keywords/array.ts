@@ -1,18 +1,19 @@
 /**
  * Array keywords: items (one schema, or a draft-04..2019-09 tuple with additionalItems),
  * prefixItems (2020-12 tuple, with items for the rest), minItems, maxItems, uniqueItems,
- * contains, minContains, maxContains.
+ * contains, minContains, maxContains, unevaluatedItems (see unevaluated.ts).
  */
 import { type Kit, type WriterView } from '../kit';
 import { type Problem, about, because, count, keywordChange, mayWrite } from '../reasons';
-import { type SchemaNode, keyword, keywordPath, numberKeyword, subschema, subschemaList } from '../schema-document';
+import { type SchemaNode, documentNode, keyword, keywordPath, numberKeyword, subschema, subschemaList } from '../schema-document';
+import { readerEvaluatedItems, writerUnevaluatedItems } from './unevaluated';
 
 /** Items as positions: the tuple's schemas, then one schema for every later position. */
 interface Shape {
   readonly prefix: readonly SchemaNode[];
   /** Applies from position `prefix.length` on; undefined = anything. */
   readonly rest: SchemaNode | undefined;
-  readonly restKeyword: 'items' | 'additionalItems';
+  readonly restKeyword: 'items' | 'additionalItems' | 'unevaluatedItems';
 }
 
 export function checkArrayKeywords(view: WriterView, reader: SchemaNode, kit: Kit): Problem[] {
@@ -29,7 +30,28 @@ export function arraysContradict(view: WriterView): boolean {
  * The shape does not depend on the declared draft: `items` as an array and `prefixItems`
  * cannot be confused, and additionalItems only ever applies after a tuple.
  */
-function shapeOf(node: SchemaNode): Shape {
+function shapeOf(node: SchemaNode, side: 'writer' | 'reader'): Shape {
+  const own = declaredShape(node);
+  if (own.rest !== undefined) return own;
+  if (side === 'writer') {
+    const unevaluated = writerUnevaluatedItems(node);
+    return unevaluated === undefined ? own : { prefix: padded(own.prefix, unevaluated.from), rest: unevaluated.schema, restKeyword: 'unevaluatedItems' };
+  }
+  // A reader's unevaluatedItems applies after what it certainly evaluates: its own tuple, or
+  // a longer one from a $ref or allOf (those positions need nothing from it).
+  const unevaluated = subschema(node, 'unevaluatedItems');
+  if (unevaluated === undefined) return own;
+  const evaluated = readerEvaluatedItems(node);
+  if (evaluated.all) return own;
+  return { prefix: padded(own.prefix, evaluated.prefix), rest: unevaluated, restKeyword: 'unevaluatedItems' };
+}
+
+/** A tuple extended to `length` with positions it says nothing about (another subschema does). */
+function padded(prefix: readonly SchemaNode[], length: number): SchemaNode[] {
+  return [...prefix, ...Array.from({ length: Math.max(0, length - prefix.length) }, () => documentNode(true))];
+}
+
+function declaredShape(node: SchemaNode): Shape {
   const prefixItems = subschemaList(node, 'prefixItems');
   if (prefixItems !== undefined) return { prefix: prefixItems, rest: subschema(node, 'items'), restKeyword: 'items' };
   const tuple = subschemaList(node, 'items');
@@ -40,7 +62,7 @@ function shapeOf(node: SchemaNode): Shape {
 /** What every writer atom says about position `index`. */
 function writerItems(atoms: readonly SchemaNode[], index: number): SchemaNode[] {
   return atoms.flatMap((atom) => {
-    const shape = shapeOf(atom);
+    const shape = shapeOf(atom, 'writer');
     const item = index < shape.prefix.length ? shape.prefix[index] : shape.rest;
     return item === undefined ? [] : [item];
   });
@@ -53,7 +75,7 @@ function writerMinItems(atoms: readonly SchemaNode[]): number {
 /** maxItems, or a closed tuple's length (`additionalItems: false`, `items: false` after prefixItems). */
 function writerMaxItems(atoms: readonly SchemaNode[]): number | undefined {
   const limits = atoms.flatMap((atom) => {
-    const shape = shapeOf(atom);
+    const shape = shapeOf(atom, 'writer');
     const max = numberKeyword(atom, 'maxItems');
     return [...(max === undefined ? [] : [max]), ...(shape.rest?.schema === false ? [shape.prefix.length] : [])];
   });
@@ -66,8 +88,8 @@ function writerMaxItems(atoms: readonly SchemaNode[]): number | undefined {
  * comparison: no written array reaches it.
  */
 function itemProblems(view: WriterView, reader: SchemaNode, kit: Kit): Problem[] {
-  const wanted = shapeOf(reader);
-  const positions = Math.max(wanted.prefix.length, ...view.atoms.map((atom) => shapeOf(atom).prefix.length));
+  const wanted = shapeOf(reader, 'reader');
+  const positions = Math.max(wanted.prefix.length, ...view.atoms.map((atom) => shapeOf(atom, 'writer').prefix.length));
   const max = writerMaxItems(view.atoms);
   const problems: Problem[] = [];
   for (let index = 0; index <= positions; index++) {

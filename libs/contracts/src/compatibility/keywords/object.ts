@@ -1,7 +1,7 @@
 /**
  * Object keywords: properties, patternProperties, additionalProperties, required,
  * propertyNames, minProperties, maxProperties, dependencies (both forms), dependentRequired,
- * dependentSchemas.
+ * dependentSchemas, unevaluatedProperties (see unevaluated.ts).
  *
  * The writer's constraint on one property name is, in each writer atom, its `properties`
  * entry plus every matching `patternProperties` entry, or `additionalProperties` when neither
@@ -14,12 +14,14 @@ import { isJsonObject, show } from '../json';
 import { type Perspective, type Problem, about, because, count, either, keywordChange, mayWrite } from '../reasons';
 import { type SchemaNode, documentNode, keyword, keywordPath, numberKeyword, stringListKeyword, subschema, subschemaIn, subschemaMap } from '../schema-document';
 import { compile } from './string';
+import { evaluatedProperties, writerUnevaluatedProperties } from './unevaluated';
 
 export function checkObjectKeywords(view: WriterView, reader: SchemaNode, kit: Kit): Problem[] {
   return [
     ...propertiesProblems(view, reader, kit),
     ...patternPropertiesProblems(view, reader, kit),
     ...additionalPropertiesProblems(view, reader, kit),
+    ...unevaluatedPropertiesProblems(view, reader, kit),
     ...requiredProblems(view, reader, kit),
     ...propertyNamesProblems(view, reader, kit),
     ...countProblems(view, reader, kit),
@@ -43,7 +45,9 @@ function propertyAtoms(atoms: readonly SchemaNode[], name: string): SchemaNode[]
       .map(([, node]) => node);
     if (named !== undefined || patterned.length > 0) return [...(named ? [named] : []), ...patterned];
     const additional = subschema(atom, 'additionalProperties');
-    return additional === undefined ? [] : [additional];
+    if (additional !== undefined) return [additional];
+    const unevaluated = writerUnevaluatedProperties(atom);
+    return unevaluated === undefined || unevaluated.names.has(name) ? [] : [unevaluated.schema];
   });
 }
 
@@ -53,6 +57,8 @@ function knownNames(atoms: readonly SchemaNode[]): string[] {
   for (const atom of atoms) {
     for (const [name] of subschemaMap(atom, 'properties')) names.add(name);
     for (const name of stringListKeyword(atom, 'required') ?? []) names.add(name);
+    // Names something in place might evaluate escape the atom's unevaluatedProperties: by name.
+    for (const name of writerUnevaluatedProperties(atom)?.names ?? []) names.add(name);
   }
   return [...names];
 }
@@ -84,10 +90,15 @@ function dependentNames(atom: SchemaNode, name: string): string[] {
   });
 }
 
-/** An atom that lists every name it allows: no patternProperties, additionalProperties false. */
+/**
+ * An atom that lists every name it allows: no patternProperties, and additionalProperties
+ * false, or an unevaluatedProperties false it can rely on (names from in place included).
+ */
 function closedNames(atom: SchemaNode): string[] | undefined {
-  if (subschema(atom, 'additionalProperties')?.schema !== false || subschemaMap(atom, 'patternProperties').length > 0) return undefined;
-  return subschemaMap(atom, 'properties').map(([name]) => name);
+  if (subschemaMap(atom, 'patternProperties').length > 0) return undefined;
+  if (subschema(atom, 'additionalProperties')?.schema === false) return subschemaMap(atom, 'properties').map(([name]) => name);
+  const unevaluated = writerUnevaluatedProperties(atom);
+  return unevaluated?.schema.schema === false ? [...unevaluated.names] : undefined;
 }
 
 function propertiesProblems(view: WriterView, reader: SchemaNode, kit: Kit): Problem[] {
@@ -143,9 +154,28 @@ function patternPropertiesProblems(view: WriterView, reader: SchemaNode, kit: Ki
  */
 function additionalPropertiesProblems(view: WriterView, reader: SchemaNode, kit: Kit): Problem[] {
   const wanted = subschema(reader, 'additionalProperties');
-  if (wanted === undefined || wanted.schema === true) return [];
+  if (wanted === undefined) return [];
   const listed = new Set(subschemaMap(reader, 'properties').map(([name]) => name));
   const patterns = subschemaMap(reader, 'patternProperties').map(([pattern]) => pattern);
+  return uncoveredProblems(view, wanted, listed, patterns, kit, 'additional');
+}
+
+/**
+ * unevaluatedProperties applies to names no adjacent keyword or in-place subschema
+ * evaluated; taken as those outside what the reader certainly evaluates (its own properties
+ * and patterns, and those of its $ref and allOf), which can only make it stricter.
+ */
+function unevaluatedPropertiesProblems(view: WriterView, reader: SchemaNode, kit: Kit): Problem[] {
+  const wanted = subschema(reader, 'unevaluatedProperties');
+  if (wanted === undefined) return [];
+  const evaluated = evaluatedProperties(reader, false);
+  if (evaluated.all) return [];
+  return uncoveredProblems(view, wanted, evaluated.names, evaluated.patterns, kit, 'unevaluated');
+}
+
+/** `wanted` for every property outside `listed` and `patterns`: additional or unevaluated ones. */
+function uncoveredProblems(view: WriterView, wanted: SchemaNode, listed: ReadonlySet<string>, patterns: readonly string[], kit: Kit, which: 'additional' | 'unevaluated'): Problem[] {
+  if (wanted.schema === true) return [];
   const regexes = patterns.map(compile);
   const outside = (name: string): boolean => !listed.has(name) && regexes.every((regex) => regex !== undefined && !regex.test(name));
 
@@ -165,14 +195,14 @@ function additionalPropertiesProblems(view: WriterView, reader: SchemaNode, kit:
   if (unnamed.length === 0) return named;
   if (wanted.schema !== false) return [...named, ...unnamed];
   const known = [...listed];
-  const change = kit.perspective.writer === 'old' ? 'additional properties are no longer allowed' : 'additional properties were not allowed by the old schema';
+  const change = kit.perspective.writer === 'old' ? `${which} properties are no longer allowed` : `${which} properties were not allowed by the old schema`;
   const what = known.length === 0 ? 'have properties' : `have properties other than ${either(known.map((name) => show(name)))}`;
   return [...named, { path: wanted.pointer, reason: because(change, mayWrite(kit.perspective, what)) }];
 }
 
-/** A writer atom's additionalProperties; absent means anything (`true`). */
+/** What a writer atom allows for names it does not list: additionalProperties, else a reliable unevaluatedProperties, else anything. */
 function additionalOf(atom: SchemaNode): SchemaNode {
-  return subschema(atom, 'additionalProperties') ?? documentNode(true);
+  return subschema(atom, 'additionalProperties') ?? writerUnevaluatedProperties(atom)?.schema ?? documentNode(true);
 }
 
 /**
