@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = resolve(__dirname, '..');
-const COMPONENTS = ['federation', 'schemas', 'ledger', 'relay', 'views', 'gateway', 'audit'];
+const COMPONENTS = ['federation', 'schemas', 'ledger', 'relay', 'views', 'gateway', 'audit', 'insights'];
 
 /** Runs a command to its end: exit code and everything it printed. */
 function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<{ code: number | null; output: string }> {

@@ -224,7 +224,7 @@ describe('operations: misconfiguration at start-up', () => {
   }, 60_000);
 
   it.each([
-    [{ PASSERELLE_TARGET: 'ledger,billing' }, 'passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit'],
+    [{ PASSERELLE_TARGET: 'ledger,billing' }, 'passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit, insights'],
     [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'passerelle hub: cannot start: OTEL_TRACES_SAMPLER=sometimes is not a sampler: use one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'passerelle hub: cannot start: OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 uses collector:: OTLP/HTTP needs http:// or https://'],
   ])('refuses %j with one line on stderr and status 1', async (env, line) => {

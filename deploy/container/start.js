@@ -5,7 +5,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const COMPONENTS = ['federation', 'schemas', 'ledger', 'relay', 'views', 'gateway', 'audit'];
+const COMPONENTS = ['federation', 'schemas', 'ledger', 'relay', 'views', 'gateway', 'audit', 'insights'];
 const target = (process.env.PASSERELLE_TARGET || 'all').trim();
 const app = COMPONENTS.includes(target) ? target : 'hub';
 const main = join(__dirname, 'dist', 'apps', app, 'src', 'main.js');

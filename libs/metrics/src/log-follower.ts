@@ -3,8 +3,10 @@ import type { Metrics } from './metrics';
 
 /** What a follower of the log reports as it moves. */
 export interface FollowerProgress {
-  /** The follower has made durable its effect up to `position` (its checkpoint). */
+  /** The follower has made durable its effect up to `position` (its checkpoint); never moves back. */
   advanced(position: bigint): void;
+  /** The follower (re)starts from `position` (its checkpoint read, or 0 for a rebuild). */
+  startsFrom(position: bigint): void;
 }
 
 /** Per registry: how to refresh each follower's lag when Prometheus scrapes. */
@@ -35,8 +37,9 @@ function lagFamily(metrics: Metrics) {
  * store's last position). A growing lag means it falls behind; a lag above zero whose
  * position does not move means it is stalled (deploy/prometheus/alerts.yml says both).
  *
- * Once per follower: `const progress = followerProgress(metrics, 'views', () => store.lastPosition())`,
- * then `progress.advanced(batch.at(-1)!.position)` after each batch is durable.
+ * Once per follower: `const progress = followerProgress(metrics, 'views', () => store.lastPosition())`;
+ * `progress.startsFrom(checkpoint)` where it reads its checkpoint, and
+ * `progress.advanced(batch.at(-1)!.position)` after each batch is durable.
  */
 export function followerProgress(metrics: Metrics, follower: string, head: () => Promise<bigint>): FollowerProgress {
   let position: bigint | undefined;
@@ -62,6 +65,10 @@ export function followerProgress(metrics: Metrics, follower: string, head: () =>
       if (position !== undefined && next <= position) return;
       position = next;
       positionGauge.set({ follower }, Number(next));
+    },
+    startsFrom(from: bigint) {
+      position = from;
+      positionGauge.set({ follower }, Number(from));
     },
   };
 }

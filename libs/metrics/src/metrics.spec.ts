@@ -51,4 +51,14 @@ describe('followerProgress', () => {
     expect(body).toContain('passerelle_log_follower_lag_positions{follower="views"} 5');
     expect(body).toContain('passerelle_log_follower_position{follower="views"} 4');
   });
+
+  it('starts again from where the follower says: a rebuild from 0 shows the whole log ahead', async () => {
+    const metrics = new Metrics({ process: false });
+    const progress = followerProgress(metrics, 'insights', async () => 40n);
+    progress.advanced(40n);
+    progress.startsFrom(0n);
+
+    const { body } = await metrics.exposition();
+    expect(body).toContain('passerelle_log_follower_lag_positions{follower="insights"} 40');
+  });
 });

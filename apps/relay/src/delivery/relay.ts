@@ -48,7 +48,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     this.follower = followAll(this.store, {
       from: async () => {
         const from = await checkpoints.read(this.name);
-        progress.advanced(from);
+        progress.startsFrom(from);
         this.logger.log({ from: String(from), checkpoint: this.name }, `relay following the log after position ${from}`);
         return from;
       },

@@ -89,7 +89,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     return followAll(this.store, {
       from: async () => {
         const from = await this.views.checkpoints.read(this.name);
-        this.progress.advanced(from);
+        this.progress.startsFrom(from);
         return from;
       },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
