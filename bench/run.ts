@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
-import { e2eBenchmark, soakBenchmark } from './e2e.bench';
+import { e2eBenchmark, observabilityBenchmark, soakBenchmark } from './e2e.bench';
 import { Infrastructure } from './infrastructure';
 import { machine, spread, type Figure } from './measure';
 import { replayBenchmark } from './replay.bench';
@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   replay: replayBenchmark,
   views: viewsBenchmark,
   e2e: e2eBenchmark,
+  observability: observabilityBenchmark,
   soak: soakBenchmark,
 };
 /** Run only when named: the soak alone takes ten minutes. */
