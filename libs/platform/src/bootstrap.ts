@@ -36,7 +36,7 @@ export async function runTarget(name: string, components: readonly Component[], 
   const config = loadConfig(env, `passerelle-${name}`);
   const logger = createLogger(name, config.logLevel);
   // Before anything else, so every span of the start-up has a provider; never fails the start.
-  const tracing = startTracing(name, config.tracing, { info: (msg, fields) => logger.info(fields ?? {}, msg), warn: (msg, fields) => logger.warn(fields ?? {}, msg) }, env);
+  const tracing = await startTracing(name, config.tracing, { info: (msg, fields) => logger.info(fields ?? {}, msg), warn: (msg, fields) => logger.warn(fields ?? {}, msg) }, env);
   let app: INestApplication | undefined;
   try {
     const nest = await NestFactory.create<NestExpressApplication>(composeTarget(name, components, config), {

@@ -1,9 +1,8 @@
 // The one file that talks to the OpenTelemetry SDK and its OTLP exporters.
-import { ExportResultCode, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+// The SDK and the exporters are loaded only when tracing is on: loading them costs about half
+// a second of CPU at every start, which a process that does not trace should not pay.
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { TracingSettings } from '../otel-env';
 
 /** Where tracing reports its own state: one line when it starts failing, one when it recovers. */
@@ -26,8 +25,15 @@ const PROBE_TIMEOUT_MS = 3_000;
  * BatchSpanProcessor: bounded queue, spans dropped rather than waited for). No automatic
  * instrumentation: the hub opens its own spans where an event crosses a boundary.
  */
-export function startTracing(service: string, settings: TracingSettings, log: TracingLog, env: NodeJS.ProcessEnv = process.env): Tracing {
+export async function startTracing(service: string, settings: TracingSettings, log: TracingLog, env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
   if (!settings.enabled) return { shutdown: async () => undefined };
+  const [{ ExportResultCode, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator }, { NodeSDK }, { ConsoleSpanExporter }] = await Promise.all([
+    import('@opentelemetry/core'),
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/sdk-trace'),
+  ]);
+  const { OTLPTraceExporter: OtlpJsonExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { OTLPTraceExporter: OtlpProtobufExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
   const inner: SpanExporter =
     settings.exporter === 'console'
       ? new ConsoleSpanExporter()
@@ -40,7 +46,7 @@ export function startTracing(service: string, settings: TracingSettings, log: Tr
   setGlobalErrorHandler(() => undefined);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || `passerelle-${service}`,
-    traceExporter: new ReportingExporter(inner, where, log),
+    traceExporter: new ReportingExporter(inner, where, log, ExportResultCode.SUCCESS),
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
     instrumentations: [],
     metricReaders: [],
@@ -74,14 +80,15 @@ class ReportingExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly where: string,
     private readonly log: TracingLog,
+    private readonly success: number,
   ) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS && !this.failing) {
+      if (result.code !== this.success && !this.failing) {
         this.failing = true;
         this.log.warn(`traces: could not export spans to ${this.where} (${result.error?.message ?? 'failed'}); dropping them until it answers`);
-      } else if (result.code === ExportResultCode.SUCCESS && this.failing) {
+      } else if (result.code === this.success && this.failing) {
         this.failing = false;
         this.log.info(`traces: exporting to ${this.where} again`);
       }
