@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { inboundTopic, outboundTopic } from '@passerelle/contracts';
+import { HUB_ADMIN_PRINCIPAL, inboundTopic, outboundTopic } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
-import { admitTestOrganization, caseEvent, inboundMessage, type TestOrganization } from '@passerelle/testing';
+import { HubKeyRing } from '@passerelle/identity';
+import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
 import { median, type Figure } from './measure';
 
@@ -35,7 +36,7 @@ interface Org {
  */
 /** Ledger and relay as processes on the real broker, three organizations with 300 shared cases. */
 async function stack(infra: Infrastructure, extraEnv: Record<string, string> = {}) {
-  const brokers = await infra.kafkaBrokers();
+  const kafka = await infra.kafkaBroker();
   const url = await infra.database();
   const db = await PostgresDatabase.open({ url });
   const orgs: Org[] = [];
@@ -44,9 +45,10 @@ async function stack(infra: Infrastructure, extraEnv: Record<string, string> = {
     orgs.push({ org, token: await org.token(['publisher'], 3_600), cases: Array.from({ length: CASES_PER_ORG }, () => `case-${randomUUID().slice(0, 13)}`) });
   }
   await db.close();
-  const bus = new KafkaBus({ brokers, clientId: 'bench-e2e' });
+  const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'bench-e2e'));
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const env = { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: url, PASSERELLE_GROUP_PREFIX: prefix, LOG_LEVEL: 'info', PASSERELLE_CHECKPOINT_INTERVAL: '0', ...extraEnv };
+  await grantHubServices(prefix, kafka);
+  const env = { ...kafkaEnvironment(kafka), DATABASE_URL: url, PASSERELLE_GROUP_PREFIX: prefix, LOG_LEVEL: 'info', PASSERELLE_CHECKPOINT_INTERVAL: '0', ...extraEnv };
   const counter = new DeliveryCounter();
   await bus.ensureTopics(orgs.flatMap(({ org }) => [inboundTopic(org.id), outboundTopic(org.id)]));
   await bus.subscribe({ groupId: `${prefix}-count`, topics: orgs.map(({ org }) => outboundTopic(org.id)), fromBeginning: false, handleBatch: async (messages) => counter.seen(messages.map((m) => m.value)) });
@@ -68,11 +70,11 @@ async function stack(infra: Infrastructure, extraEnv: Record<string, string> = {
   await Promise.all(setup);
   // CaseOpened reaches the owner; the invitation and the grant reach both.
   await counter.waitFor(orgs.length * CASES_PER_ORG * 5, 120_000);
-  return { brokers, bus, prefix, orgs, counter, ledger, relay };
+  return { kafka, bus, prefix, orgs, counter, ledger, relay };
 }
 
 export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
-  const { brokers, bus, prefix, orgs, counter, ledger, relay } = await stack(infra);
+  const { kafka, bus, prefix, orgs, counter, ledger, relay } = await stack(infra);
   const figures: Figure[] = [];
   try {
     const ours = await sustained(bus, orgs, counter, [ledger.child, relay.child]);
@@ -80,7 +82,7 @@ export async function e2eBenchmark(infra: Infrastructure): Promise<Figure[]> {
     await stop(ledger);
     await stop(relay);
 
-    const pipe = await startRawPipe(brokers, prefix, orgs);
+    const pipe = await startRawPipe(kafka, prefix, orgs);
     try {
       const raw = await sustained(bus, orgs, counter, [pipe]);
       const rawLatency = await latency(bus, orgs, counter);
@@ -415,11 +417,17 @@ async function stop(target: Started): Promise<void> {
   await target.exited;
 }
 
-async function startRawPipe(brokers: string[], prefix: string, orgs: Org[]): Promise<ChildProcess> {
+async function startRawPipe(kafka: ProvidedKafka, prefix: string, orgs: Org[]): Promise<ChildProcess> {
+  // Same transport as the hub: TLS and a hub-signed token (the super user's: a baseline
+  // measures transport, not ACLs), valid for the whole run.
+  const security: Record<string, string> =
+    kafka.security.kind === 'sasl_ssl'
+      ? { RAW_PIPE_CA_FILE: kafka.security.caFile, RAW_PIPE_TOKEN: (await HubKeyRing.open(kafka.security.issuerKeys).mint(HUB_ADMIN_PRINCIPAL, 3_600)).value }
+      : {};
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'dist/bench/raw-pipe.js'), brokers.join(','), `${prefix}-raw`, orgs.map((o) => inboundTopic(o.org.id)).join(','), ...orgs.map((o) => outboundTopic(o.org.id))],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    [join(ROOT, 'dist/bench/raw-pipe.js'), kafka.brokers.join(','), `${prefix}-raw`, orgs.map((o) => inboundTopic(o.org.id)).join(','), ...orgs.map((o) => outboundTopic(o.org.id))],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...security } },
   );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());

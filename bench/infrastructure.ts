@@ -11,9 +11,10 @@ export class Infrastructure {
   private postgres: Promise<ProvidedPostgres> | undefined;
   private readonly scratch: string[] = [];
 
-  async kafkaBrokers(): Promise<string[]> {
+  /** The secured broker (SASL_SSL, OAUTHBEARER, ACLs), as the hub runs on it. */
+  async kafkaBroker(): Promise<ProvidedKafka> {
     this.kafka ??= provideKafka();
-    return (await this.kafka).brokers;
+    return this.kafka;
   }
 
   async kafkaDescription(): Promise<string> {

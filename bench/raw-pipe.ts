@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 
 /**
@@ -8,7 +9,9 @@ import { Kafka, logLevel } from 'kafkajs';
  */
 const [brokers, group, inboundList, ...outbound] = process.argv.slice(2);
 const inbound = inboundList!.split(',');
-const kafka = new Kafka({ clientId: 'raw-pipe', brokers: brokers!.split(','), logLevel: logLevel.NOTHING });
+const { RAW_PIPE_CA_FILE: caFile, RAW_PIPE_TOKEN: token } = process.env;
+const secured = caFile && token ? { ssl: { ca: [readFileSync(caFile, 'utf8')] }, sasl: { mechanism: 'oauthbearer' as const, oauthBearerProvider: async () => ({ value: token }) } } : {};
+const kafka = new Kafka({ clientId: 'raw-pipe', brokers: brokers!.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 10_000, ...secured });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 const consumer = kafka.consumer({ groupId: group!, maxWaitTimeInMs: 100, readUncommitted: true });
 

@@ -1,8 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
+import { consoleBenchmark } from './console.bench';
 import { e2eBenchmark, observabilityBenchmark, soakBenchmark } from './e2e.bench';
+import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
+import { insightsBenchmark } from './insights.bench';
 import { machine, spread, type Figure } from './measure';
 import { replayBenchmark } from './replay.bench';
 import { validateBenchmark } from './validate.bench';
@@ -20,9 +23,12 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   append: appendBenchmark,
   replay: replayBenchmark,
   views: viewsBenchmark,
+  http: httpBenchmark,
   e2e: e2eBenchmark,
   observability: observabilityBenchmark,
+  insights: insightsBenchmark,
   soak: soakBenchmark,
+  console: consoleBenchmark,
 };
 /** Run only when named: the soak alone takes ten minutes. */
 const ON_REQUEST = new Set(['soak']);

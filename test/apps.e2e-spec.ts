@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testDatabaseUrl, testKafkaBrokers } from '@passerelle/testing';
+import { grantHubServices, testDatabaseUrl, testKafkaEnv } from '@passerelle/testing';
 import { listeningUrl, spawnTarget, terminate } from './support/target-process';
 
 const APPS = ['gateway', 'ledger', 'relay', 'views', 'audit', 'schemas', 'federation', 'insights'];
@@ -65,8 +65,11 @@ describe('the hub in embedded mode (npm start)', () => {
 });
 
 describe('each app as its own process on Kafka and PostgreSQL', () => {
+  // What the federation target grants at its start: each service's own rights, no more.
+  beforeAll(() => grantHubServices('passerelle'), 60_000);
+
   it.each(APPS)('%s becomes ready with its dependencies up and exits 0 on SIGTERM', async (app) => {
-    const target = spawnTarget(app, { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: testDatabaseUrl() });
+    const target = spawnTarget(app, { ...testKafkaEnv(), DATABASE_URL: testDatabaseUrl() });
     const url = await listeningUrl(target);
 
     const ready = await fetch(`${url}/health/ready`);
@@ -79,7 +82,7 @@ describe('each app as its own process on Kafka and PostgreSQL', () => {
   }, 60_000);
 
   it('reports not ready (503, naming the bus) while Kafka does not answer, yet stays live', async () => {
-    const target = spawnTarget('ledger', { KAFKA_BROKERS: '127.0.0.1:1', DATABASE_URL: testDatabaseUrl() });
+    const target = spawnTarget('ledger', { ...testKafkaEnv(), KAFKA_BROKERS: '127.0.0.1:1', DATABASE_URL: testDatabaseUrl() });
     const url = await listeningUrl(target);
 
     const ready = await fetch(`${url}/health/ready`);

@@ -110,6 +110,20 @@ describe('audit: tampering with PostgreSQL is found, where and how it happened',
     expect(await verify(caseId)).toMatchObject({ ok: false, eventsVerified: 3, failure: { kind: 'modified', revision: '3' } });
   });
 
+  it('the per-event checks put the only red badge on the changed event, and the others stay green', async () => {
+    const { caseId } = await recordedCase();
+    type Checks = { report: VerificationReport; events: Array<{ revision: string; chain: { ok: boolean; code?: string }; signature: { ok: boolean; code?: string; kid?: string }; schema: { ok: boolean } }> };
+    const before = await audit<Checks>(`/cases/${caseId}/checks`);
+    expect(before.events.map((e) => [e.chain.ok, e.signature.ok, e.schema.ok])).toEqual(Array(5).fill([true, true, true]));
+    await tamper([`UPDATE es_events SET data = jsonb_set(data, '{data,description}', '"changed"') WHERE position = (${at(caseId, 3)})`, []]);
+
+    const after = await audit<Checks>(`/cases/${caseId}/checks`);
+    expect(after.report).toMatchObject({ ok: false, failure: { kind: 'modified', revision: '3' } });
+    expect(after.events.map((e) => e.chain.ok)).toEqual([true, true, true, false, true]);
+    // The signature covered the original content: it no longer matches either.
+    expect(after.events[3]).toMatchObject({ chain: { code: 'modified' }, signature: { ok: false, code: 'SIGNATURE.INVALID', kid: expect.any(String) }, schema: { ok: true } });
+  });
+
   it('a row deleted → missing, at its revision', async () => {
     const { caseId } = await recordedCase();
     await tamper([`DELETE FROM es_events WHERE position = (${at(caseId, 2)})`, []]);

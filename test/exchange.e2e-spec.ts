@@ -1,7 +1,7 @@
 import { fromKafkaMessage, outboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
 import { KafkaBus } from '@passerelle/messaging';
-import { admitTestOrganization, caseEvent, createScratchDatabase, testKafkaBrokers, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, createScratchDatabase, grantHubServices, testKafkaConnection, testKafkaEnv, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
 import { listeningUrl, spawnTarget, terminate, type TargetProcess } from './support/target-process';
 
@@ -36,11 +36,13 @@ describe('exchange between organizations: need-to-know delivery and consistent v
     a = await admitTestOrganization(db, ['publisher', 'subscriber']);
     b = await admitTestOrganization(db, ['publisher', 'subscriber']);
     c = await admitTestOrganization(db, ['publisher', 'subscriber']);
-    env = { KAFKA_BROKERS: testKafkaBrokers().join(','), DATABASE_URL: scratch.url, PASSERELLE_GROUP_PREFIX: `e2e-${randomUUID()}`, LOG_LEVEL: 'info' };
+    const groupPrefix = `e2e-${randomUUID()}`;
+    await grantHubServices(groupPrefix);
+    env = { ...testKafkaEnv(), DATABASE_URL: scratch.url, PASSERELLE_GROUP_PREFIX: groupPrefix, LOG_LEVEL: 'info' };
     const urls = await Promise.all(['ledger', 'relay', 'views', 'gateway'].map(start));
     views = urls[2]!;
     gateway = urls[3]!;
-    ministries = new KafkaBus({ brokers: testKafkaBrokers(), clientId: 'e2e-ministries' });
+    ministries = new KafkaBus(testKafkaConnection(undefined, 'e2e-ministries'));
     for (const org of [b, c]) {
       received.set(org.id, []);
       await ministries.subscribe({

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createScratchDatabase, testKafkaBrokers, type ScratchDatabase } from '@passerelle/testing';
+import { createScratchDatabase, testKafkaEnv, type ScratchDatabase } from '@passerelle/testing';
 import { DIGITAL, planJourneys, type JourneyParameters, type PlannedCase } from '../apps/cli/src/simulate/journeys';
 import { listeningUrl, spawnTarget, terminate, type TargetProcess } from './support/target-process';
 
@@ -61,7 +61,7 @@ describe('insights of a simulated workload, end to end', () => {
     dir = await mkdtemp(join(tmpdir(), 'passerelle-insights-e2e-'));
     scratch = await createScratchDatabase();
     hub = spawnTarget('hub', {
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      ...testKafkaEnv(),
       DATABASE_URL: scratch.url,
       PASSERELLE_DEMO_FEDERATION: 'on',
       PASSERELLE_KEYS_DIR: join(dir, 'keys'),

@@ -17,7 +17,7 @@ import { PostgresDatabase } from '@passerelle/database';
 import { SqlEventStore, type RecordedEvent } from '@passerelle/event-store';
 import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
-import { admitTestOrganization, caseEvent, inboundMessage, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
 import { verifyLog } from '@passerelle/verification';
 import { startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { listeningUrl, spawnTarget, type TargetProcess } from '../support/target-process';
@@ -33,8 +33,11 @@ import { listeningUrl, spawnTarget, type TargetProcess } from '../support/target
  */
 const SECONDS = Number(process.env.PASSERELLE_FAULTS_SECONDS ?? 150);
 const RATE = 60; // events per second
-const SERVICES = ['ledger', 'relay', 'views', 'gateway'] as const;
+// Two relays and two views: one relay delivers under its lease, the other stands by; the
+// views share the outbound partitions. Each is killed at random like the rest.
+const SERVICES = ['ledger', 'relay', 'relay#2', 'views', 'views#2', 'gateway'] as const;
 type Service = (typeof SERVICES)[number];
+const appOf = (service: Service) => service.split('#')[0]!;
 
 interface Org {
   org: TestOrganization;
@@ -81,10 +84,11 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
     });
     await db.close();
 
-    const env = { KAFKA_BROKERS: kafka.brokers.join(','), DATABASE_URL: pg.url, PASSERELLE_GROUP_PREFIX: 'faults', LOG_LEVEL: 'info', PASSERELLE_RECEIPT_TIMEOUT: '3', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
+    await grantHubServices('faults', kafka);
+    const env = { ...kafka.env, DATABASE_URL: pg.url, PASSERELLE_GROUP_PREFIX: 'faults', LOG_LEVEL: 'info', PASSERELLE_RECEIPT_TIMEOUT: '3', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
     const urls = new Map<Service, string>();
     const start = async (service: Service) => {
-      const target = spawnTarget(service, env);
+      const target = spawnTarget(appOf(service), env);
       services.set(service, target);
       void target.exited.then(() => {
         if (services.get(service) === target && !target.child.killed) counts.unexpectedExits += 1;
@@ -92,10 +96,10 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
       urls.set(service, await listeningUrl(target, 120_000));
     };
     for (const service of SERVICES) await start(service);
-    progress(`stack up (ledger, relay, views, gateway); ${SECONDS} s of traffic and faults follow`);
+    progress(`stack up (ledger, two relays, two views, gateway); ${SECONDS} s of traffic and faults follow`);
 
     // What every organization is told, and what it receives.
-    const bus = new KafkaBus({ brokers: kafka.brokers, clientId: 'faults-ministries' });
+    const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'faults-ministries'));
     const receipts = new Map<string, Receipt[]>();
     const delivered = new Map<string, Array<{ position: number; id: string }>>();
     await bus.subscribe({
@@ -301,6 +305,9 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
     const directory = await FederationLog.open(federationDb, 0);
     const report = await verifyLog(store, { signatures: new EventSignatureVerifier(directory), validator: new EventValidator(await readSchemaDirectory(defaultSchemasDir())) });
     if (!report.ok) problems.push(`the log does not verify: ${JSON.stringify(report.failure)}`);
+    // No poison was sent: outages and crashes must park nothing (they are retried, not parked).
+    const { rows: parked } = await federationDb.query<{ n: number }>(`SELECT count(*)::int AS n FROM parked_messages`).catch(() => ({ rows: [{ n: 0 }] }));
+    if (parked[0]!.n > 0) problems.push(`${parked[0]!.n} message(s) parked though none was poison`);
     directory.close();
     await federationDb.close();
     await store.close();
@@ -315,6 +322,8 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
       rejected,
       stored: events.length,
       outboundDeliveries: [...delivered.values()].reduce((n, l) => n + l.length, 0),
+      redelivered: [...delivered.values()].reduce((n, l) => n + l.length - new Set(l.map((d) => d.position)).size, 0),
+      parked: parked[0]!.n,
       kills: counts.kills,
       unexpectedExits: counts.unexpectedExits,
       kafkaRestarts: counts.kafkaRestarts,

@@ -5,6 +5,7 @@ import { caseCommand } from './exchange/case.command';
 import { publishCommand } from './exchange/publish.command';
 import { insightsCommand, insightsRebuildCommand, type InsightsReport } from './insights/insights.command';
 import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
+import { parkedListCommand, parkedReplayCommand, parkedShowCommand } from './parked/parked.command';
 import { orgAddCommand, orgListCommand, orgRevokeCommand, orgRotateCommand } from './org/operator.command';
 import { checkCommand } from './schemas/check.command';
 import { listCommand } from './schemas/list.command';
@@ -183,6 +184,23 @@ export async function run(argv: string[], output: Output = processOutput): Promi
   });
   hubOptions(audit.command('access-log').description('who read a case, when, for what purpose').requiredOption('--case <id>', 'the case')).action(async (options) => {
     code = await auditAccessLogCommand(options, output);
+  });
+
+  const parked = program.command('parked').description('messages a component parked after bounded retries: list, show, replay (operator)');
+  hubOptions(
+    parked
+      .command('list')
+      .description('parked messages, oldest first, and the counts per component')
+      .option('--status <status>', 'waiting (default), parked, replay-requested or replayed')
+      .option('--component <name>', 'only this component’s'),
+  ).action(async (options) => {
+    code = await parkedListCommand(options, output);
+  });
+  hubOptions(parked.command('show').description('one parked message: source, error, attempts, headers, original bytes').argument('<id>', 'its id')).action(async (id: string, options) => {
+    code = await parkedShowCommand(id, options, output);
+  });
+  hubOptions(parked.command('replay').description('replay the message’s case through its component, oldest first').argument('<id>', 'its id')).action(async (id: string, options) => {
+    code = await parkedReplayCommand(id, options, output);
   });
 
   const insights = program.command('insights').description('per-channel measures of the shared service (small cells suppressed)');

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConsoleBuildCheck, consoleModule } from './console/console-assets';
 import { AsyncApiController } from './http/asyncapi.controller';
 import { PublishController } from './publish/publish.http.controller';
 import { ReceiptBook } from './receipts/receipt-book';
@@ -7,9 +8,13 @@ import { EventStreams } from './stream/event-streams';
 import { LogFanout } from './stream/log-fanout';
 import { EventsStreamController } from './stream/events-stream.http.controller';
 
-/** HTTP entry for organizations without Kafka: publishes to their inbound topic, streams their outbound events. */
+/**
+ * HTTP entry for organizations without Kafka: publishes to their inbound topic, streams their
+ * outbound events; and the web console, which uses only this public API.
+ */
 @Module({
+  imports: [consoleModule()],
   controllers: [PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
-  providers: [ReceiptBook, LogFanout, EventStreams],
+  providers: [ReceiptBook, LogFanout, EventStreams, ConsoleBuildCheck],
 })
 export class GatewayModule {}

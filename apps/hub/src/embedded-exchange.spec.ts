@@ -2,10 +2,13 @@ import { inboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
-import { runTarget, type RunningTarget } from '@passerelle/platform';
+import { AccessDenials, runTarget, type RunningTarget } from '@passerelle/platform';
 import { admitTestOrganization, caseEvent, inboundMessage, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventStreams, LogFanout } from '../../gateway/src/index';
 import { ALL_COMPONENTS } from './components';
 
@@ -81,6 +84,8 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const view = await read(b, `/cases/${caseId}?minRevision=3`);
     expect(view).toMatchObject({ status: 200, etag: '"3"', body: { caseId, organization: b.id, revision: 3, hash: published.body.hash } });
     expect((view.body.timeline as Array<{ type: string }>).map((t) => t.type)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v1', 'passerelle.case.ServiceRequested.v2']);
+    // Each entry carries its link in the chain; the last one is the hash the view reflects.
+    expect((view.body.timeline as Array<{ hash: string }>).at(-1)!.hash).toBe(published.body.hash);
     expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect(await read(c, `/cases/case-that-never-was`)).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
     expect((await read(b, `/cases/${caseId}`, { 'if-none-match': '"3"' })).status).toBe(304);
@@ -100,7 +105,12 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const event = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: 'Not An Org' });
     expect(await publish(a, event)).toMatchObject({ status: 422, body: { code: 'SCHEMA.INVALID', errors: [expect.objectContaining({ pointer: '/data/provider' })] } });
     const other = await caseEvent(c.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
-    expect(await publish(c, other)).toMatchObject({ status: 403, body: { code: 'CASE.NOT_A_PARTICIPANT' } });
+    // An outsider gets one answer whether the case exists or not.
+    const missing = await caseEvent(c.id, `case-${randomUUID().slice(0, 8)}`, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
+    const [onCase, onMissing] = [await publish(c, other), await publish(c, missing)];
+    expect(onCase).toMatchObject({ status: 404, body: { status: 'rejected', code: 'CASE.NOT_FOUND', message: `no case ${caseId} for ${c.id}` } });
+    expect(onMissing).toMatchObject({ status: 404, body: { status: 'rejected', code: 'CASE.NOT_FOUND', message: `no case ${missing.caseid} for ${c.id}` } });
+    expect(Object.keys(onCase.body).sort()).toEqual(Object.keys(onMissing.body).sort());
     const elsewhere = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: a.id });
     const mismatch = await fetch(`${hub.url}/cases/another-case/events`, {
       method: 'POST',
@@ -184,11 +194,106 @@ describe('the embedded hub: gateway, views and event stream', () => {
     const log = await read(a, `/cases/${caseId}/access-log`);
     expect(log.status).toBe(200);
     expect(log.body).toEqual([
-      expect.objectContaining({ organization: b.id, purpose: 'eligibility check', revision: 2 }),
-      expect.objectContaining({ organization: a.id, purpose: 'unspecified' }),
+      expect.objectContaining({ kind: 'read', organization: b.id, purpose: 'eligibility check', revision: 2 }),
+      expect.objectContaining({ kind: 'read', organization: a.id, purpose: 'unspecified' }),
     ]);
     expect((await read(auditor, `/cases/${caseId}/access-log`, {}, ['auditor'])).status).toBe(200);
     expect((await read(b, `/cases/${caseId}/access-log`)).status).toBe(404);
+  });
+
+  it('keeps every refused read and publish in the case’s access log (who, what, why), for the owner and auditors: probing shows', async () => {
+    const caseId = await sharedCase();
+    const probe = await caseEvent(c.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: c.id });
+    expect(await read(c, `/cases/${caseId}`)).toMatchObject({ status: 404 });
+    expect(await read(c, `/cases/${caseId}/access-log`)).toMatchObject({ status: 404 });
+    expect(await publish(c, probe)).toMatchObject({ status: 404 });
+    expect((await fetch(`${hub.url}/cases/${caseId}`)).status).toBe(401);
+    expect(await read(c, `/cases/${caseId}`, {}, ['auditor'])).toMatchObject({ status: 403, body: { code: 'TOKEN.ROLE_MISSING' } });
+    const untouched = `case-${randomUUID().slice(0, 8)}`;
+    expect(await read(c, `/cases/${untouched}`)).toMatchObject({ status: 404 });
+
+    const log = await read(a, `/cases/${caseId}/access-log`);
+    const denied = (log.body as unknown as Array<Record<string, unknown>>).filter((e) => e.kind === 'denied');
+    const entry = (action: string, organization: string | null, status: number, code: string, target: string) =>
+      expect.objectContaining({ kind: 'denied', action, organization, status, code, target, reason: expect.any(String), at: expect.any(String) });
+    expect(denied).toEqual([
+      entry('read', c.id, 404, 'CASE.NOT_FOUND', `GET /cases/${caseId}`),
+      entry('read', c.id, 404, 'CASE.NOT_FOUND', `GET /cases/${caseId}/access-log`),
+      entry('publish', c.id, 404, 'CASE.NOT_FOUND', probe.id),
+      entry('read', null, 401, 'TOKEN.MISSING', `GET /cases/${caseId}`),
+      entry('read', c.id, 403, 'TOKEN.ROLE_MISSING', `GET /cases/${caseId}`),
+    ]);
+    expect(denied[0]).toMatchObject({ subject: expect.stringContaining(c.id), reason: `no case ${caseId} for ${c.id}` });
+    const audited = await read(auditor, `/cases/${untouched}/access-log`, {}, ['auditor']);
+    expect(audited).toMatchObject({ status: 200, body: [entry('read', c.id, 404, 'CASE.NOT_FOUND', `GET /cases/${untouched}`)] });
+    const counts = hub.app.get(AccessDenials).counts();
+    expect(counts.get('read CASE.NOT_FOUND')).toBeGreaterThanOrEqual(3);
+    expect(counts.get('publish CASE.NOT_FOUND')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lists the caller’s cases, searched by part of the id or title (wildcards taken literally), bounded by limit', async () => {
+    const caseId = `case-${randomUUID().slice(0, 8)}`;
+    const title = `Permis 100%_${randomUUID().slice(0, 6)}`;
+    expect(await publish(a, await caseEvent(a.id, caseId, 'CaseOpened', { owner: a.id, citizen: 'cit-1', title, openedAt: now() }))).toMatchObject({ status: 201 });
+    const other = await sharedCase();
+    await until(async () => ((await read(a, `/cases?q=${encodeURIComponent(other)}`)).body as unknown as unknown[]).length === 1);
+
+    const byTitle = await read(a, `/cases?q=${encodeURIComponent(title.slice(0, 12).toLowerCase())}`);
+    expect(byTitle).toMatchObject({ status: 200, body: [expect.objectContaining({ caseId, title, owner: a.id, revision: 0 })] });
+    expect((await read(a, `/cases?q=${encodeURIComponent(caseId.toUpperCase())}`)).body).toEqual([expect.objectContaining({ caseId })]);
+    // % and _ are letters here, not wildcards: "Permis 1_0" matches nothing.
+    expect((await read(a, `/cases?q=${encodeURIComponent('Permis 1_0')}`)).body).toEqual([]);
+    expect((await read(b, `/cases?q=${encodeURIComponent(caseId)}`)).body).toEqual([]); // not B's case
+    expect(((await read(a, '/cases?limit=1')).body as unknown as unknown[]).length).toBe(1);
+    expect(await read(a, '/cases?limit=0')).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY', message: expect.stringContaining('limit must be a whole number from 1 to 2000') } });
+  });
+
+  it('lists a publisher’s receipts newest first, rejections with their code and schema path, and only its own', async () => {
+    const caseId = await sharedCase();
+    const bad = await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'svc', description: 'd', requestedAt: now(), provider: 'Not An Org' });
+    expect(await publish(a, bad)).toMatchObject({ status: 422 });
+    await until(async () => ((await read(a, '/receipts?status=rejected&limit=500', {}, ['publisher'])).body as unknown as Array<{ receipt: { eventId: string } }>).some((r) => r.receipt.eventId === bad.id));
+
+    const rejected = (await read(a, '/receipts?status=rejected', {}, ['publisher'])).body as unknown as Array<{ seq: number; receipt: Record<string, unknown> }>;
+    expect(rejected.every((r) => r.receipt.status === 'rejected')).toBe(true);
+    expect(rejected.find((r) => r.receipt.eventId === bad.id)!.receipt).toMatchObject({ status: 'rejected', code: 'SCHEMA.INVALID', errors: [expect.objectContaining({ pointer: '/data/provider' })] });
+    const all = (await read(a, '/receipts', {}, ['publisher'])).body as unknown as Array<{ seq: number; receipt: { status: string; caseId: string; organization: string; receivedAt: string } }>;
+    const times = all.map((r) => Date.parse(r.receipt.receivedAt));
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+    expect(all.filter((r) => r.receipt.caseId === caseId && r.receipt.status === 'accepted')).toHaveLength(3);
+    expect(all.every((r) => r.receipt.organization === a.id)).toBe(true);
+    const older = (await read(a, `/receipts?before=${encodeURIComponent(all[0]!.receipt.receivedAt)}`, {}, ['publisher'])).body as unknown as Array<{ receipt: { receivedAt: string } }>;
+    expect(older.every((r) => Date.parse(r.receipt.receivedAt) < times[0]!)).toBe(true);
+    expect(await read(a, '/receipts?before=yesterday', {}, ['publisher'])).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY' } });
+    expect(((await read(b, '/receipts?status=rejected&limit=500', {}, ['publisher'])).body as unknown as Array<{ receipt: { eventId: string } }>).some((r) => r.receipt.eventId === bad.id)).toBe(false);
+    expect(await read(a, '/receipts?status=lost', {}, ['publisher'])).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY', message: 'status must be accepted or rejected, not "lost"' } });
+    expect((await read(a, '/receipts')).status).toBe(403); // a subscriber token
+  });
+
+  it('tells a token’s holder who it speaks for, and refuses a missing token with 401', async () => {
+    expect(await read(b, '/federation/me')).toMatchObject({ status: 200, body: { organization: { id: b.id }, roles: ['subscriber'], expiresAt: expect.any(String) } });
+    expect((await fetch(`${hub.url}/federation/me`)).status).toBe(401);
+  });
+
+  it('gives auditors every case with its head, and each event checked on its own beside the verdict', async () => {
+    const caseId = await sharedCase();
+    await until(async () => ((await read(auditor, `/audit/cases?q=${caseId}`, {}, ['auditor'])).body as unknown as { total: number }).total === 1);
+    expect(await read(auditor, `/audit/cases?q=${caseId.toUpperCase()}`, {}, ['auditor'])).toMatchObject({ status: 200, body: { total: 1, cases: [{ caseId, revision: 2, hash: expect.stringMatching(/^[0-9a-f]{64}$/) }] } });
+    expect(await read(auditor, '/audit/cases?limit=all', {}, ['auditor'])).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_QUERY' } });
+    expect((await read(a, '/audit/cases', {}, ['publisher'])).status).toBe(403);
+
+    const checks = await read(auditor, `/audit/cases/${caseId}/checks`, {}, ['auditor']);
+    expect(checks).toMatchObject({ status: 200, body: { caseId, report: { ok: true, eventsVerified: 3 } } });
+    const events = checks.body.events as Array<Record<string, unknown>>;
+    expect(events.map((e) => e.revision)).toEqual(['0', '1', '2']);
+    expect(events[0]).toMatchObject({
+      type: 'passerelle.case.CaseOpened.v1',
+      publisher: a.id,
+      chain: { ok: true },
+      signature: { ok: true, kid: expect.any(String), keyStateAtReceipt: 'valid' },
+      schema: { ok: true },
+    });
+    expect((await read(auditor, '/audit/cases/case-nowhere/checks', {}, ['auditor']))).toMatchObject({ status: 404, body: { code: 'CASE.NOT_FOUND' } });
   });
 
   describe('the event stream (SSE)', () => {
@@ -324,4 +429,47 @@ describe('the embedded hub: gateway, views and event stream', () => {
       stream.close();
     }, 60_000);
   });
+});
+
+/** The demo sign-in: only where the demo federation is seeded. */
+describe('the demo tokens of the embedded hub', () => {
+  let keys: string;
+  let hub: RunningTarget;
+
+  beforeAll(async () => {
+    keys = await mkdtemp(join(tmpdir(), 'passerelle-demo-keys-'));
+    hub = await runTarget('hub', ALL_COMPONENTS, { PASSERELLE_DATA_DIR: 'memory://', PORT: '0', LOG_LEVEL: 'silent', PASSERELLE_KEYS_DIR: keys, PASSERELLE_DEMO_FEDERATION: 'on' });
+  }, 60_000);
+  afterAll(async () => {
+    await hub.app.close();
+    await rm(keys, { recursive: true, force: true });
+  });
+
+  it('lists the demo organizations and mints a token carrying all of one’s roles, which the hub accepts', async () => {
+    const organizations = (await (await fetch(`${hub.url}/demo/organizations`)).json()) as Array<{ id: string; roles: string[] }>;
+    expect(organizations.map((o) => o.id)).toEqual(['hub', 'demo.health', 'demo.transport', 'demo.employment']);
+    const minted = await fetch(`${hub.url}/demo/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ organization: 'demo.transport' }) });
+    const body = (await minted.json()) as { token: string; roles: string[]; expiresAt: string };
+    expect(minted.status).toBe(200);
+    expect(body.roles).toEqual(['publisher', 'subscriber', 'integrator']);
+    expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(10 * 60_000);
+    const me = await fetch(`${hub.url}/federation/me`, { headers: { authorization: `Bearer ${body.token}` } });
+    expect(await me.json()).toMatchObject({ organization: { id: 'demo.transport' }, subject: 'demo.transport/console', roles: ['publisher', 'subscriber', 'integrator'] });
+  });
+
+  it('refuses an organization that is not a demo one with 404 DEMO.UNKNOWN_ORGANIZATION', async () => {
+    const response = await fetch(`${hub.url}/demo/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ organization: 'qc.ramq' }) });
+    expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 404, body: { code: 'DEMO.UNKNOWN_ORGANIZATION', message: expect.stringContaining('"qc.ramq" is not a demo organization') } });
+  });
+
+  it('has no demo routes where the demo federation is off: they answer as routes that do not exist', async () => {
+    const stack = await runTarget('hub', ALL_COMPONENTS, { PASSERELLE_DATA_DIR: 'memory://', PORT: '0', LOG_LEVEL: 'silent', PASSERELLE_KEYS_DIR: keys, PASSERELLE_DEMO_FEDERATION: 'off' });
+    try {
+      const response = await fetch(`${stack.url}/demo/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ organization: 'hub' }) });
+      expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 404, body: { message: 'Cannot POST /demo/tokens' } });
+      expect((await fetch(`${stack.url}/demo/organizations`)).status).toBe(404);
+    } finally {
+      await stack.app.close();
+    }
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { PostgresDatabase } from '@passerelle/database';
 import { SqlEventStore } from '@passerelle/event-store';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
 import { runTarget, type RunningTarget } from '@passerelle/platform';
-import { admitTestOrganization, caseEvent, createScratchDatabase, inboundMessage, testKafkaBrokers, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, createScratchDatabase, inboundMessage, grantHubServices, testKafkaConnection, testKafkaEnv, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
 import { ledgerComponent } from '.';
 
@@ -22,14 +22,16 @@ describe('ledger on Kafka and PostgreSQL', () => {
     db = await PostgresDatabase.open({ url: scratch.url });
     ramq = await admitTestOrganization(db, ['publisher', 'subscriber']);
     mess = await admitTestOrganization(db, ['publisher', 'subscriber']);
+    const groupPrefix = `test-${randomUUID()}`;
+    await grantHubServices(groupPrefix);
     target = await runTarget('ledger', [ledgerComponent], {
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      ...testKafkaEnv(),
       DATABASE_URL: scratch.url,
-      PASSERELLE_GROUP_PREFIX: `test-${randomUUID()}`,
+      PASSERELLE_GROUP_PREFIX: groupPrefix,
       PORT: '0',
       LOG_LEVEL: 'silent',
     });
-    ministry = new KafkaBus({ brokers: testKafkaBrokers(), clientId: 'test-ministry' });
+    ministry = new KafkaBus(testKafkaConnection(undefined, 'test-ministry'));
     await ministry.subscribe({
       groupId: `test-receipts-${randomUUID()}`,
       topics: [receiptsTopic(ramq.id), receiptsTopic(mess.id)],

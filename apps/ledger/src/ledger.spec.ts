@@ -1,4 +1,4 @@
-import { caseStreamId, inboundTopic, receiptsTopic, type Receipt } from '@passerelle/contracts';
+import { ACCESS_DENIED, accessStreamId, caseStreamId, inboundTopic, receiptsTopic, type Receipt } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
@@ -131,6 +131,14 @@ describe('ledger: inbound events to stored events and receipts', () => {
       const message = await inboundMessage(mess, await service());
       delete message.headers!.authorization;
       expect(await publish(mess, message)).toEqual([expect.objectContaining({ status: 'rejected', code: 'TOKEN.MISSING' })]);
+      // Refusals of who may publish are in the case's access log, for its owner and auditors.
+      const log = await store.readStream(accessStreamId(caseId));
+      expect(log.map((e) => [e.type, e.data])).toEqual([
+        [ACCESS_DENIED, { action: 'publish', organization: mess.id, subject: null, status: 401, code: 'TOKEN.MISSING', reason: expect.any(String), target: expect.any(String), at: expect.any(String) }],
+      ]);
+      const db = target.app.get<SqlDatabase>(SQL_DATABASE);
+      const { rows } = await db.query<{ code: string }>('SELECT code FROM ledger_rejections WHERE organization = $1 AND code = $2', [mess.id, 'TOKEN.MISSING']);
+      expect(rows.length).toBeGreaterThan(0);
     });
 
     it('a token of another organization on this inbound topic → TOKEN.WRONG_ORGANIZATION', async () => {
@@ -183,12 +191,33 @@ describe('ledger: inbound events to stored events and receipts', () => {
       expect(await publish(mess, await inboundMessage(mess, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_FOUND' })]);
     });
 
-    it('a publisher that does not take part in the case → CASE.NOT_A_PARTICIPANT', async () => {
+    it('a publisher that does not take part in the case → the same CASE.NOT_FOUND as for a case that does not exist, open, closed or with If-Match', async () => {
       const db = target.app.get<SqlDatabase>(SQL_DATABASE);
       const outsider = await admitTestOrganization(db, ['publisher']);
+      const missing = `case-${randomUUID().slice(0, 8)}`;
       // The ledger takes up the new publisher's inbound topic within a few seconds, from its beginning.
-      const event = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
-      expect(await publish(outsider, await inboundMessage(outsider, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_A_PARTICIPANT' })]);
+      const onCase = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
+      const onMissing = await caseEvent(outsider.id, missing, 'ServiceRequested', serviceData(outsider.id));
+      const stale = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
+      const answers = await publish(outsider, await inboundMessage(outsider, onCase), await inboundMessage(outsider, onMissing), await inboundMessage(outsider, stale, { expectedRevision: '0' }));
+
+      const neutral = (id: string) => ({ status: 'rejected', code: 'CASE.NOT_FOUND', reason: `no case ${id} for ${outsider.id}`, errors: [{ pointer: '/caseid', message: `no case ${id} for ${outsider.id}` }] });
+      expect(answers).toEqual([expect.objectContaining(neutral(caseId)), expect.objectContaining(neutral(missing)), expect.objectContaining(neutral(caseId))]);
+      const close = await caseEvent(ramq.id, caseId, 'CaseClosed', { closedBy: ramq.id, closedAt: new Date().toISOString(), resolution: 'resolved' });
+      expect(await publish(ramq, await inboundMessage(ramq, close))).toEqual([expect.objectContaining({ status: 'accepted' })]);
+      revision += 1n;
+      const onClosed = await caseEvent(outsider.id, caseId, 'ServiceRequested', serviceData(outsider.id));
+      expect(await publish(outsider, await inboundMessage(outsider, onClosed))).toEqual([expect.objectContaining(neutral(caseId))]);
+    }, 60_000);
+
+    it('a participant still gets the precise reason: an observer publishing → CASE.NOT_A_PARTICIPANT', async () => {
+      const db = target.app.get<SqlDatabase>(SQL_DATABASE);
+      const observer = await admitTestOrganization(db, ['publisher']);
+      const invite = await caseEvent(ramq.id, caseId, 'ParticipantInvited', { organization: observer.id, role: 'observer', invitedBy: ramq.id, reason: 'test' });
+      expect(await publish(ramq, await inboundMessage(ramq, invite))).toEqual([expect.objectContaining({ status: 'accepted' })]);
+      revision += 1n;
+      const event = await caseEvent(observer.id, caseId, 'ServiceRequested', serviceData(observer.id));
+      expect(await publish(observer, await inboundMessage(observer, event))).toEqual([expect.objectContaining({ code: 'CASE.NOT_A_PARTICIPANT', reason: `${observer.id} is an observer of this case: it receives events but does not publish` })]);
     }, 60_000);
 
     it('decisions granted without the citizen’s consent → CASE.CONSENT_MISSING', async () => {

@@ -54,7 +54,9 @@ export type { CaseEventDataByType, CaseEventType } from './generated/case-events
 export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
 export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
+export { HUB_ADMIN_PRINCIPAL, hubPrincipal, hubServiceAccess, managedByHub, organizationAccess } from './exchange/kafka-access';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
+export { ACCESS_DENIED, ACCESS_STREAM_PREFIX, accessStreamId, CASE_VIEWED, denialStatusOf, type AccessDenial } from './exchange/access-log';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';
 export {
   CASE_STREAM_PREFIX,

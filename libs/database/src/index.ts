@@ -5,3 +5,4 @@ export { PgliteDatabase } from './pglite/pglite-database';
 export { DatabaseModule, openDatabase, type DatabaseOptions } from './database.module';
 export { identifyInstance, type InstanceInfo } from './instance';
 export { applyMigrations } from './migrations';
+export { Lease, LeaseLost, runUnderLease, type LeasedWork, type LeaseOptions, type UnderLeaseOptions } from './lease';

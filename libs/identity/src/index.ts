@@ -32,3 +32,4 @@ export { generateOrganizationKey, mintToken, type OrganizationKey, type TokenCla
 export { devIssuer, KeyFileError, readKeyFile, writeKeyFiles, type PrivateKeyFile } from './dev/key-files';
 export { evolve, initialFederation, type FederationEvent, type FederationState } from './registry/federation-events';
 export { FederationLog, type RecordedFederationEvent } from './registry/federation-log';
+export { HubKeyRing, HubKeyRingError, type HubKeyEntry, type HubKeyRingFile, type HubToken } from './kafka/hub-key-ring';

@@ -1,15 +1,20 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { parseStrictJson } from '@passerelle/contracts';
 import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
 import { startTracing, type Tracing } from '@passerelle/telemetry';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config';
 import type { Logger } from 'pino';
-import { HttpErrorsFilter } from './http-errors.filter';
-import { JSON_MEDIA_TYPES, limitRequestHeaders, refuseUnsupportedMediaTypes } from './http-limits';
+import { HttpErrorsFilter, type RefusalListener } from './http-errors.filter';
+import { AccessDenials } from './access/access-denials';
+import type { AccessDenial } from '@passerelle/contracts';
+import type { VerifiedCaller } from '@passerelle/identity';
+import type { Request } from 'express';
+import { ACCEPTED_MEDIA_TYPES, limitRequestHeaders, refuseUnsupportedMediaTypes } from './http-limits';
+import { openApiDocument } from './openapi';
 import { createLogger, NestPinoLogger } from './logging';
 import { composeTarget, type Component } from './target';
 
@@ -50,7 +55,7 @@ export async function runTarget(name: string, components: readonly Component[], 
     // body-parser's own `verify` hook (Nest's typing leaves it out; we use no raw body).
     const json = {
       limit: config.http.maxBodyBytes,
-      type: [...JSON_MEDIA_TYPES],
+      type: [...ACCEPTED_MEDIA_TYPES],
       verify: (_request: unknown, _response: unknown, body: Buffer) => {
         const parsed = parseStrictJson(body.toString('utf8'));
         if ('error' in parsed) throw Object.assign(new SyntaxError(parsed.error), { type: 'entity.parse.failed', status: 400 });
@@ -59,9 +64,8 @@ export async function runTarget(name: string, components: readonly Component[], 
     limitRequestHeaders(nest.getHttpServer(), config.http.maxHeaderBytes);
     nest.use(refuseUnsupportedMediaTypes);
     nest.useBodyParser('json', json);
-    nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes));
-    const openapi = new DocumentBuilder().setTitle(`Passerelle ${name}`).setDescription(`The ${name} target: ${components.map((c) => c.name).join(', ')}`).build();
-    SwaggerModule.setup('docs', nest, () => SwaggerModule.createDocument(nest, openapi));
+    nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes, denialsRecorder(nest)));
+    SwaggerModule.setup('docs', nest, () => openApiDocument(nest, name, `The ${name} target: ${components.map((c) => c.name).join(', ')}`));
 
     const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind };
     if (components.some((c) => c.needs.includes('store'))) {
@@ -81,6 +85,35 @@ export async function runTarget(name: string, components: readonly Component[], 
     await tracing.shutdown();
     throw err;
   }
+}
+
+/**
+ * Where the target has the event store: every 401/403/404 on a route about one case
+ * (`/cases/:caseId…`) goes to that case's access log, with who asked (when a token said) and why.
+ */
+function denialsRecorder(app: INestApplication): RefusalListener | undefined {
+  let denials: AccessDenials;
+  try {
+    denials = app.get(AccessDenials, { strict: false });
+  } catch {
+    return undefined; // a target without the event store keeps no access log
+  }
+  return async (request, status, body) => {
+    const caseId = (request.params as Record<string, string> | undefined)?.caseId;
+    if (typeof caseId !== 'string') return;
+    const who = (request as Request & { caller?: VerifiedCaller; refusedCaller?: VerifiedCaller }).caller ?? (request as { refusedCaller?: VerifiedCaller }).refusedCaller;
+    const denial: AccessDenial = {
+      action: request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'publish',
+      organization: who?.organization.id ?? null,
+      subject: who?.subject ?? null,
+      status,
+      code: body.code,
+      reason: body.message.slice(0, 500),
+      target: `${request.method} ${request.path}`.slice(0, 300),
+      at: new Date().toISOString(),
+    };
+    await denials.record([{ caseId, denial }]);
+  };
 }
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;

@@ -15,11 +15,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ PASSERELLE_DATA_DIR: 'memory://' }).store).toEqual({ kind: 'pglite' });
   });
 
-  it('switches to PostgreSQL and Kafka when DATABASE_URL and KAFKA_BROKERS are set', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/hub', KAFKA_BROKERS: 'k1:9092, k2:9092' }, 'passerelle-ledger');
+  it('switches to PostgreSQL and Kafka when DATABASE_URL and KAFKA_BROKERS are set; Kafka is secured unless told otherwise', () => {
+    const config = loadConfig(
+      { DATABASE_URL: 'postgres://u@db:5432/hub', KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_CA_FILE: '/etc/kafka/ca.pem', PASSERELLE_KAFKA_ISSUER_KEYS: '/etc/passerelle/keys.json' },
+      'passerelle-ledger',
+    );
 
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/hub' });
-    expect(config.bus).toEqual({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], clientId: 'passerelle-ledger' });
+    expect(config.bus).toEqual({
+      kind: 'kafka',
+      brokers: ['k1:9092', 'k2:9092'],
+      clientId: 'passerelle-ledger',
+      security: { kind: 'sasl_ssl', caFile: '/etc/kafka/ca.pem', issuerKeysFile: '/etc/passerelle/keys.json', tokenTtlSeconds: 300 },
+    });
     expect(config.seedDemoFederation).toBe(false);
   });
 
@@ -33,6 +41,10 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing).toMatchObject({ endpoint: 'https://c/traces', protocol: 'http/json' });
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toEqual({ enabled: false, reason: 'OTEL_SDK_DISABLED=true' });
+  });
+
+  it('connects to Kafka in plaintext only when KAFKA_SECURITY=plaintext says so', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext' }).bus).toEqual({ kind: 'kafka', brokers: ['k1:9092'], clientId: 'passerelle', security: { kind: 'plaintext' } });
   });
 
   it.each([
@@ -54,6 +66,12 @@ describe('loadConfig', () => {
     [{ OTEL_BSP_MAX_QUEUE_SIZE: 'lots' }, 'OTEL_BSP_MAX_QUEUE_SIZE=lots is not a usable number: give a whole number above 0'],
     [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED=yes: use true or false'],
     [{ PASSERELLE_HUB_KEY_FILE: '/run/secrets/none/hub-key.json' }, "PASSERELLE_HUB_KEY_FILE=/run/secrets/none/hub-key.json: no such file: mount the hub's signing key there (a private ES256 JWK), or unset it to keep the key in the database"],
+    [
+      { KAFKA_BROKERS: 'k1:9092' },
+      "KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",
+    ],
+    [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'ssl' }, 'KAFKA_SECURITY=ssl: use sasl_ssl (the default), or plaintext (unsafe: no encryption, no authentication)'],
+    [{ KAFKA_BROKERS: 'k1:9092', PASSERELLE_KAFKA_ISSUER_KEYS: 'k.json', PASSERELLE_KAFKA_TOKEN_TTL: '5' }, 'PASSERELLE_KAFKA_TOKEN_TTL=5: a Kafka token lives from 30 to 3600 seconds'],
   ])('rejects %j saying what to fix', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

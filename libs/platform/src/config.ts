@@ -8,10 +8,19 @@ export type StoreConfig =
   | { kind: 'pglite'; dataDir?: string }
   | { kind: 'postgres'; url: string };
 
+/**
+ * How the hub reaches Kafka: SASL_SSL with OAUTHBEARER tokens it signs itself (its Kafka key
+ * ring), trusting `caFile` (else the system's CAs); or, asked for by name only, plaintext.
+ */
+export type KafkaSecurity =
+  | { kind: 'sasl_ssl'; caFile?: string; issuerKeysFile: string; tokenTtlSeconds: number }
+  /** KAFKA_SECURITY=plaintext: UNSAFE, no encryption, no authentication. */
+  | { kind: 'plaintext' };
+
 /** Which bus carries messages: in-process (one process only), or a Kafka cluster. */
 export type BusConfig =
   | { kind: 'memory' }
-  | { kind: 'kafka'; brokers: string[]; clientId: string };
+  | { kind: 'kafka'; brokers: string[]; clientId: string; security: KafkaSecurity };
 
 /** Where case events live: the SQL store on `store` (default), or EventStoreDB. */
 export type EventsConfig = { kind: 'sql' } | { kind: 'esdb'; connectionString: string };
@@ -34,6 +43,11 @@ export interface PlatformConfig {
   tokens: { audience: string; maxTokenAgeSeconds: number; clockToleranceSeconds: number };
   /** How often the audit component signs a checkpoint of the log (0: only on request). */
   checkpointIntervalSeconds: number;
+  /**
+   * How long a single-writer lease (the relay, the views following the log) lasts unless its
+   * holder renews it: how long a dead instance holds up its stand-by (PASSERELLE_LEASE_SECONDS).
+   */
+  leaseSeconds: number;
   /** How long the gateway waits for an event's receipt before answering 202 (ms). */
   receiptTimeoutMs: number;
   /** Where development keys are written and read (demo federation, CLI). */
@@ -105,6 +119,25 @@ function brokers(raw: string): string[] {
   return list;
 }
 
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const kind = env.KAFKA_SECURITY ?? 'sasl_ssl';
+  if (kind === 'plaintext') return { kind };
+  if (kind !== 'sasl_ssl') throw new ConfigError(`KAFKA_SECURITY=${kind}: use sasl_ssl (the default), or plaintext (unsafe: no encryption, no authentication)`);
+  if (!env.PASSERELLE_KAFKA_ISSUER_KEYS) {
+    throw new ConfigError(
+      "KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",
+    );
+  }
+  const ttl = seconds(env, 'PASSERELLE_KAFKA_TOKEN_TTL', 300);
+  if (ttl < 30 || ttl > 3600) throw new ConfigError(`PASSERELLE_KAFKA_TOKEN_TTL=${ttl}: a Kafka token lives from 30 to 3600 seconds`);
+  return {
+    kind,
+    issuerKeysFile: resolve(env.PASSERELLE_KAFKA_ISSUER_KEYS),
+    tokenTtlSeconds: ttl,
+    ...(env.KAFKA_CA_FILE ? { caFile: resolve(env.KAFKA_CA_FILE) } : {}),
+  };
+}
+
 /**
  * Reads the configuration every target shares from the environment.
  *
@@ -135,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
   }
 
   const bus: BusConfig = env.KAFKA_BROKERS
-    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId }
+    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId, security: kafkaSecurity(env) }
     : { kind: 'memory' };
 
   let events: EventsConfig = { kind: 'sql' };
@@ -180,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     keysDir: resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'),
     receiptTimeoutMs: seconds(env, 'PASSERELLE_RECEIPT_TIMEOUT', 10) * 1000,
     checkpointIntervalSeconds: seconds(env, 'PASSERELLE_CHECKPOINT_INTERVAL', 60),
+    leaseSeconds: Math.max(1, seconds(env, 'PASSERELLE_LEASE_SECONDS', 10)),
     seedDemoFederation: seed === 'on',
     http: {
       host: env.HOST ?? '127.0.0.1',

@@ -1,5 +1,8 @@
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+
+/** Told of every 401, 403 and 404 before it is answered (the access log of denials); its failure is the request's. */
+export type RefusalListener = (request: Request, status: 401 | 403 | 404, body: { code: string; message: string }) => Promise<void>;
 
 /**
  * Every HTTP error as `{ statusCode, code, message }`. Body-parser failures, which happen
@@ -7,12 +10,24 @@ import type { Response } from 'express';
  */
 @Catch()
 export class HttpErrorsFilter implements ExceptionFilter {
-  constructor(private readonly maxBodyBytes: number) {}
+  constructor(
+    private readonly maxBodyBytes: number,
+    private readonly onRefused?: RefusalListener,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const { status, body } = this.describe(error);
-    response.status(status).json({ statusCode: status, ...body });
+    const answer = () => response.status(status).json({ statusCode: status, ...body });
+    if (!this.onRefused || (status !== 401 && status !== 403 && status !== 404)) {
+      answer();
+      return;
+    }
+    // Recorded before it is answered: a caller who got the refusal finds it in the log.
+    this.onRefused(http.getRequest<Request>(), status, { code: String(body.code), message: String(body.message) }).then(answer, () => {
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: 503, code: 'STORE.UNAVAILABLE', message: 'the refusal could not be recorded; try again' });
+    });
   }
 
   private describe(error: unknown): { status: number; body: Record<string, unknown> } {

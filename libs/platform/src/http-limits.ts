@@ -10,6 +10,15 @@ import type { Duplex } from 'node:stream';
  */
 export const JSON_MEDIA_TYPES = ['application/json', 'application/cloudevents+json'] as const;
 
+/**
+ * The Confluent Schema Registry API's request types, which its clients send to the schemas
+ * component's Confluent-compatible routes (/ccompat). JSON too, parsed as JSON.
+ */
+export const SCHEMA_REGISTRY_MEDIA_TYPES = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json'] as const;
+
+/** Every request media type a body may have; each is parsed as strict JSON. */
+export const ACCEPTED_MEDIA_TYPES: readonly string[] = [...JSON_MEDIA_TYPES, ...SCHEMA_REGISTRY_MEDIA_TYPES];
+
 /** The media type of a Content-Type header, lower-cased, without its parameters. */
 export function mediaTypeOf(contentType: string | undefined): string | undefined {
   const type = contentType?.split(';', 1)[0]!.trim().toLowerCase();
@@ -27,7 +36,7 @@ function hasBody(request: Request): boolean {
 export function refuseUnsupportedMediaTypes(request: Request, response: Response, next: NextFunction): void {
   if (!hasBody(request)) return next();
   const type = mediaTypeOf(request.headers['content-type']);
-  if (type !== undefined && (JSON_MEDIA_TYPES as readonly string[]).includes(type)) return next();
+  if (type !== undefined && ACCEPTED_MEDIA_TYPES.includes(type)) return next();
   // The body is not read: say so and close, rather than drain what may be large.
   response.setHeader('connection', 'close');
   response.status(415).json({

@@ -1,6 +1,8 @@
-export { loadConfig, ConfigError, type PlatformConfig, type StoreConfig, type BusConfig } from './config';
+export { loadConfig, ConfigError, type PlatformConfig, type StoreConfig, type BusConfig, type KafkaSecurity } from './config';
 export { createLogger, NestPinoLogger } from './logging';
 export { composeTarget, PLATFORM_CONFIG, type Component } from './target';
+export { kafkaConnection } from './kafka-connection';
 export { runTarget, main, StartupError, type RunningTarget } from './bootstrap';
 export { HealthController, type Dependency } from './health/health.controller';
 export { Caller, RequireRole, TokenGuard } from './auth/auth';
+export { AccessDenials, type DeniedAttempt } from './access/access-denials';

@@ -5,6 +5,8 @@ import { EventStoreModule } from '@passerelle/event-store';
 import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
 import { Metrics } from '@passerelle/metrics';
 import { ConfigError, type PlatformConfig } from './config';
+import { AccessDenialsModule } from './access/access-denials';
+import { kafkaConnection } from './kafka-connection';
 import { IdentityModule } from './auth/identity.module';
 import { HealthController, READINESS_DEPENDENCIES, type Dependency } from './health/health.controller';
 import { consumerLagObserver, MetricsController, MetricsModule } from './metrics/metrics';
@@ -60,11 +62,11 @@ export function composeTarget(name: string, components: readonly Component[], co
   }
   if (needs.has('bus')) {
     const options: MessagingOptions =
-      config.bus.kind === 'kafka' ? { ...config.bus, clientId: `passerelle-${name}`, onConsumerLag: consumerLagObserver(metrics) } : config.bus;
+      config.bus.kind === 'kafka' ? { kind: 'kafka', ...kafkaConnection(config.bus, name), onConsumerLag: consumerLagObserver(metrics) } : config.bus;
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }
-  if (needs.has('events')) imports.push(EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }));
+  if (needs.has('events')) imports.push(EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }), AccessDenialsModule);
   if (needs.has('identity')) imports.push(IdentityModule.forRoot(config.tokens));
   imports.push(...components.map((c) => c.module));
 

@@ -15,6 +15,12 @@ export function testKafkaBrokers(): string[] {
   return required('PASSERELLE_TEST_KAFKA_BROKERS').split(',');
 }
 
+/** How this run's broker is secured: the CA and key ring files, or plaintext. */
+export function testKafkaSecurity(): { kind: 'sasl_ssl'; caFile: string; issuerKeys: string } | { kind: 'plaintext' } {
+  if (required('PASSERELLE_TEST_KAFKA_SECURITY') === 'plaintext') return { kind: 'plaintext' };
+  return { kind: 'sasl_ssl', caFile: required('PASSERELLE_TEST_KAFKA_CA_FILE'), issuerKeys: required('PASSERELLE_TEST_KAFKA_ISSUER_KEYS') };
+}
+
 /** A human description of that broker, e.g. "Apache Kafka 4.1.1 (local, from Maven Central)". */
 export function testKafkaDescription(): string {
   return required('PASSERELLE_TEST_KAFKA_DESCRIPTION');

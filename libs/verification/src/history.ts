@@ -71,25 +71,29 @@ export class HistoryVerifier {
   /** Checks one event; false once the history has failed (this event or an earlier one). */
   push(event: VerifiableEvent): boolean {
     if (this.failure) return false;
-    const state = this.streams.get(event.streamId) ?? { revision: 0n, lastHash: GENESIS_HASH, seen: new Map() };
-    this.streams.set(event.streamId, state);
-    const at = { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id };
+    let state = this.streams.get(event.streamId);
+    if (!state) {
+      state = { revision: 0n, lastHash: GENESIS_HASH, seen: new Map() };
+      this.streams.set(event.streamId, state);
+    }
+    // Built only when something fails: an intact history is the hot path of every replay.
+    const at = () => ({ streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id });
 
     if (event.revision !== state.revision) {
       if (event.revision < state.revision) {
-        return this.fail({ ...at, kind: 'reordered', message: `revision ${event.revision} comes after revision ${state.revision - 1n}: the stream is out of order` });
+        return this.fail({ ...at(), kind: 'reordered', message: `revision ${event.revision} comes after revision ${state.revision - 1n}: the stream is out of order` });
       }
-      return this.fail({ ...at, revision: String(state.revision), kind: 'missing', message: `revision ${state.revision} is missing: the stream jumps to ${event.revision}` });
+      return this.fail({ ...at(), revision: String(state.revision), kind: 'missing', message: `revision ${state.revision} is missing: the stream jumps to ${event.revision}` });
     }
     if (chainHash(event.prevHash, event.data, event.metadata) !== event.hash) {
-      return this.fail({ ...at, kind: 'modified', message: `revision ${event.revision} does not match its own hash: its content was changed after it was recorded` });
+      return this.fail({ ...at(), kind: 'modified', message: `revision ${event.revision} does not match its own hash: its content was changed after it was recorded` });
     }
     if (event.prevHash !== state.lastHash) {
-      return this.fail({ ...at, kind: 'modified', message: `revision ${event.revision} does not follow revision ${event.revision - 1n}: one of them was rewritten` });
+      return this.fail({ ...at(), kind: 'modified', message: `revision ${event.revision} does not follow revision ${event.revision - 1n}: one of them was rewritten` });
     }
     if (event.streamId.startsWith(CASE_STREAM_PREFIX)) {
       const problem = this.checkCaseEvent(event);
-      if (problem) return this.fail({ ...at, ...problem });
+      if (problem) return this.fail({ ...at(), ...problem });
     }
     state.revision += 1n;
     state.lastHash = event.hash;

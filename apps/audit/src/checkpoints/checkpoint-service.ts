@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { applyMigrations, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { applyMigrations, Lease, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import { inclusionProof, merkleRoot, signCheckpoint, type CheckpointPayload, type ProofStep, type StreamHead } from '@passerelle/verification';
@@ -44,7 +44,13 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   async onApplicationBootstrap(): Promise<void> {
     await applyMigrations(this.db, 'audit', MIGRATIONS);
     if (this.config.checkpointIntervalSeconds > 0) {
-      this.timer = setInterval(() => void this.sign().catch((err: unknown) => this.logger.error({ err }, 'could not sign a checkpoint')), this.config.checkpointIntervalSeconds * 1000);
+      // With many audit instances, the one holding the lease signs on schedule (the lease
+      // outlives three intervals, so a dead holder is replaced after at most that).
+      const lease = await Lease.open(this.db, `${this.config.groupPrefix}-audit-checkpoints`, { ttlMs: this.config.checkpointIntervalSeconds * 3_000 });
+      const scheduled = async () => {
+        if (await lease.acquire()) await this.sign();
+      };
+      this.timer = setInterval(() => void scheduled().catch((err: unknown) => this.logger.error({ err }, 'could not sign a checkpoint')), this.config.checkpointIntervalSeconds * 1000);
       this.timer.unref();
     }
   }

@@ -26,6 +26,24 @@ export class AuditController {
     private readonly hubKeys: HubKeys,
   ) {}
 
+  @Get('cases')
+  @ApiOperation({ summary: 'Every case in the store with its recorded head (revision, chain hash), sorted by id' })
+  @ApiQuery({ name: 'q', required: false, description: 'part of the case id, any case' })
+  @ApiQuery({ name: 'limit', required: false, description: 'at most 2000 (default 500)' })
+  cases(@Query('q') search?: string, @Query('limit') limit?: string) {
+    if (search !== undefined && search.length > 200) throw new BadRequestException({ code: 'REQUEST.INVALID_QUERY', message: 'q must be at most 200 characters' });
+    if (limit !== undefined && (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 2000)) {
+      throw new BadRequestException({ code: 'REQUEST.INVALID_QUERY', message: `limit must be a whole number from 1 to 2000, not ${JSON.stringify(limit.slice(0, 40))}` });
+    }
+    return this.auditor.cases({ search: search?.trim() || undefined, limit: limit === undefined ? 500 : Number(limit) });
+  }
+
+  @Get('cases/:caseId/checks')
+  @ApiOperation({ summary: 'The case verified whole (first failure located) and each event checked on its own: chain, signature (key id, key state at receipt), schema' })
+  checks(@Param('caseId') caseId: string) {
+    return this.auditor.checks(caseId);
+  }
+
   @Get('cases/:caseId/events')
   @ApiOperation({ summary: 'The case’s full, unfiltered history, with signatures, audiences and chain links' })
   async events(@Param('caseId') caseId: string) {

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { caseEventMetadata, caseStreamId, defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
+import { CASE_STREAM_PREFIX, caseEventMetadata, caseStreamId, defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, keyStateAt, type EventSignatureVerifier, type FederationDirectory } from '@passerelle/identity';
 import { METRICS, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
-import { verifyLog, verifyStream, type AuditBundle, type VerificationReport } from '@passerelle/verification';
+import { checkEachEvent, verifyLog, verifyStream, type AuditBundle, type VerificationReport } from '@passerelle/verification';
 import { CheckpointService } from '../checkpoints/checkpoint-service';
 import { HubKeys } from '../hub-key/hub-keys';
 
@@ -88,6 +88,53 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
       checkpointed: proof ? { revision: BigInt(proof.head.revision), hash: proof.head.hash } : undefined,
     });
     return this.counted('case', proof ? { ...report, checkpoint: { position: proof.checkpoint.payload.position, at: proof.checkpoint.payload.at } } : report);
+  }
+
+  /**
+   * Every case in the store, as its recorded head stands (revision, chain hash), filtered by
+   * part of its id; sorted by id. Auditors see all cases, unfiltered by sharing.
+   */
+  async cases(filter: { search?: string; limit: number }): Promise<{ total: number; cases: Array<{ caseId: string; revision: number; hash: string }> }> {
+    const { heads } = await this.store.heads({ streamPrefix: CASE_STREAM_PREFIX });
+    const needle = filter.search?.toLowerCase();
+    const all = heads
+      .map((h) => ({ caseId: h.streamId.slice(CASE_STREAM_PREFIX.length), revision: Number(h.revision), hash: h.hash }))
+      .filter((c) => !needle || c.caseId.toLowerCase().includes(needle));
+    return { total: all.length, cases: all.slice(0, filter.limit) };
+  }
+
+  /**
+   * The case verified whole (the verdict and its first failure) and each event checked on its
+   * own — chain, signature with its key id and that key's state when the hub received the
+   * event, schema — for a badge beside every event.
+   */
+  async checks(caseId: string) {
+    const events = await this.history(caseId);
+    const report = await this.verifyCase(caseId);
+    const checks = checkEachEvent(events, { signatures: this.signatures, validator: this.validator.validator() });
+    return {
+      caseId,
+      report,
+      events: events.map((e, i) => {
+        const meta = caseEventMetadata(e);
+        const envelope = e.data as { source?: string; channel?: string; time?: string };
+        const check = checks[i]!;
+        const key = check.signature.kid ? this.directory.organization(meta.publisher)?.keys.find((k) => k.kid === check.signature.kid) : undefined;
+        const receivedAt = new Date(meta.receivedAt);
+        return {
+          ...check,
+          type: e.type,
+          publisher: meta.publisher,
+          channel: envelope.channel ?? null,
+          time: envelope.time ?? null,
+          receivedAt: meta.receivedAt,
+          audience: meta.audience,
+          prevHash: e.prevHash,
+          hash: e.hash,
+          signature: { ...check.signature, ...(key && !Number.isNaN(receivedAt.getTime()) ? { keyStateAtReceipt: keyStateAt(key, receivedAt).kind } : {}) },
+        };
+      }),
+    };
   }
 
   /** The whole log, or the events received in [from, to). */

@@ -78,11 +78,21 @@ export async function auditAsOfCommand(options: HubOptions & { case: string; org
   return 0;
 }
 
-/** `passerelle audit access-log --case <id>`: who read the case, when, for what. */
+type AccessLogLine =
+  | { kind: 'read'; at: string; organization: string; subject: string; purpose: string; revision: number }
+  | { kind: 'denied'; at: string; organization: string | null; subject: string | null; action: string; status: number; code: string; target: string };
+
+/** `passerelle audit access-log --case <id>`: who read the case, when, for what; and who was refused. */
 export async function auditAccessLogCommand(options: HubOptions & { case: string }, output: Output): Promise<number> {
-  const reads = await hubCall<Array<{ at: string; organization: string; subject: string; purpose: string; revision: number }>>(options, `/cases/${encodeURIComponent(options.case)}/access-log`);
-  if (options.json) output.out(JSON.stringify(reads, null, 2));
-  else for (const r of reads) output.out(`${r.at}  ${r.organization.padEnd(20)} ${r.subject.padEnd(24)} revision ${r.revision}  purpose: ${r.purpose}`);
+  const entries = await hubCall<AccessLogLine[]>(options, `/cases/${encodeURIComponent(options.case)}/access-log`);
+  if (options.json) {
+    output.out(JSON.stringify(entries, null, 2));
+    return 0;
+  }
+  for (const e of entries) {
+    const who = `${e.at}  ${(e.organization ?? '(no valid token)').padEnd(20)} ${(e.subject ?? '-').padEnd(24)}`;
+    output.out(e.kind === 'denied' ? `${who} DENIED ${e.action} ${e.status} ${e.code}  ${e.target}` : `${who} revision ${e.revision}  purpose: ${e.purpose}`);
+  }
   return 0;
 }
 

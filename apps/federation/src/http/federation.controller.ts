@@ -1,6 +1,6 @@
 import { Body, Catch, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { keyStateAt, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm, type VerifiedCaller } from '@passerelle/identity';
+import { keyStateAt, ROLES, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm, type VerifiedCaller } from '@passerelle/identity';
 import { Caller, RequireRole } from '@passerelle/platform';
 import type { JsonWebKey } from 'node:crypto';
 import type { Response } from 'express';
@@ -40,6 +40,13 @@ interface AdmitBody {
 export class FederationController {
   constructor(private readonly registry: FederationRegistry) {}
 
+  @Get('me')
+  @RequireRole(...ROLES)
+  @ApiOperation({ summary: 'Who the token speaks for: its organization, the roles it grants here, when it expires' })
+  me(@Caller() caller: VerifiedCaller) {
+    return { organization: { id: caller.organization.id, name: caller.organization.name }, subject: caller.subject, roles: caller.roles, expiresAt: caller.expiresAt.toISOString() };
+  }
+
   @Get('organizations')
   @RequireRole('operator', 'auditor')
   @ApiOperation({ summary: 'Members with their roles and keys (state of each key now)' })
@@ -49,6 +56,7 @@ export class FederationController {
 
   @Get('organizations/:id')
   @RequireRole('operator', 'auditor')
+  @ApiOperation({ summary: 'One member with its roles and keys; 404 FEDERATION.NOT_A_MEMBER if it is none' })
   one(@Param('id') id: string) {
     const org = this.registry.organization(id);
     if (!org) throw new NotFoundException({ code: 'FEDERATION.NOT_A_MEMBER', message: `${id} is not a member of the federation` });

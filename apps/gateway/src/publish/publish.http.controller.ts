@@ -11,6 +11,51 @@ import { randomUUID } from 'node:crypto';
 import { ReceiptBook } from '../receipts/receipt-book';
 import { statusOfRejection } from './rejection-status';
 
+const text = { type: 'string' } as const;
+/** The envelope's attributes, for client generators; the JSON Schema under schemas/ says the rest. */
+const ENVELOPE_BODY = {
+  type: 'object',
+  required: ['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema', 'data', 'caseid', 'channel', 'actor', 'dataclassification'],
+  properties: {
+    specversion: { type: 'string', enum: ['1.0'] },
+    id: text,
+    source: { type: 'string', description: 'urn:passerelle:org:<organizationId>' },
+    type: { type: 'string', description: 'passerelle.<context>.<EventType>.v<N>' },
+    subject: { ...text, nullable: true },
+    time: { type: 'string', format: 'date-time' },
+    datacontenttype: { type: 'string', description: 'application/json, parameters allowed' },
+    dataschema: text,
+    data: { type: 'object', additionalProperties: true },
+    caseid: text,
+    channel: { type: 'string', enum: ['counter', 'phone', 'web', 'mobile', 'mail', 'email', 'sms', 'chat'] },
+    actor: text,
+    correlationid: { ...text, nullable: true },
+    causationid: { ...text, nullable: true },
+    dataclassification: { type: 'string', enum: ['public', 'internal', 'personal', 'confidential'] },
+    partitionkey: { ...text, nullable: true },
+    traceparent: { ...text, nullable: true },
+    tracestate: { ...text, nullable: true },
+  },
+  additionalProperties: false,
+};
+const RECEIPT = {
+  type: 'object',
+  required: ['eventId', 'caseId', 'organization', 'receivedAt', 'status'],
+  properties: {
+    eventId: { ...text, nullable: true },
+    caseId: { ...text, nullable: true },
+    organization: text,
+    receivedAt: { type: 'string', format: 'date-time' },
+    status: { type: 'string', enum: ['accepted', 'rejected'] },
+    revision: { type: 'integer' },
+    position: { type: 'integer' },
+    hash: text,
+    code: text,
+    reason: text,
+  },
+};
+const PENDING = { type: 'object', properties: { status: { type: 'string', enum: ['pending'] }, eventId: text, receipt: text, message: text } };
+
 @ApiTags('gateway')
 @ApiBearerAuth()
 @Controller('cases')
@@ -40,9 +85,9 @@ export class PublishController {
   @ApiOperation({ summary: 'Publish a signed case event (CloudEvents JSON) and wait for its receipt' })
   @ApiHeader({ name: 'Passerelle-Signature', required: true, description: 'the detached JWS over the envelope (docs/identity.md)' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the case revision the publisher last saw, e.g. "3": refused with 412 if the case moved on' })
-  @ApiBody({ description: 'a CloudEvents 1.0 envelope (schemas/envelope/v1.schema.json)', schema: { type: 'object' } })
-  @ApiResponse({ status: 201, description: 'accepted: the receipt, with revision, position and hash' })
-  @ApiResponse({ status: 202, description: 'no receipt yet within the timeout: ask the receipt URL later' })
+  @ApiBody({ description: 'a CloudEvents 1.0 envelope; schemas/envelope/v2.schema.json is the authority (patterns, the data schema of each type)', schema: ENVELOPE_BODY })
+  @ApiResponse({ status: 201, description: 'accepted: the receipt, with revision, position and hash', schema: RECEIPT })
+  @ApiResponse({ status: 202, description: 'no receipt yet within the timeout: ask the receipt URL later', schema: PENDING })
   @ApiResponse({ status: 412, description: 'CASE.REVISION_CONFLICT: If-Match is stale' })
   async publish(
     @Caller() caller: VerifiedCaller,
@@ -85,12 +130,14 @@ export class PublishController {
     if (signature !== undefined) headers[EXCHANGE_HEADERS.signature] = signature;
     if (expected !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = expected;
     const topic = inboundTopic(caller.organization.id);
-    await traced(`send ${topic}`, { role: 'producer', attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } }, () =>
-      this.bus.publish(topic, [{ key: caseId, value: JSON.stringify(envelope), headers: { ...headers, ...traceHeaders() } }]),
-    );
-
+    // The waiter is in place before the message leaves (waitFor sends it); the timer covers
+    // the send and the wait for the receipt, the span the send itself.
     const waited = this.receiptWait.startTimer();
-    const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs);
+    const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs, () =>
+      traced(`send ${topic}`, { role: 'producer', attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } }, () =>
+        this.bus.publish(topic, [{ key: caseId, value: JSON.stringify(envelope), headers: { ...headers, ...traceHeaders() } }]),
+      ),
+    );
     waited({ outcome: receipt?.status ?? 'timeout' });
     const eventId = typeof envelope.id === 'string' ? envelope.id : undefined;
     const location = eventId ? `/receipts/${encodeURIComponent(eventId)}` : undefined;

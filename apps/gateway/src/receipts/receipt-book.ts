@@ -16,22 +16,27 @@ const MIGRATIONS = [
   )`,
   `CREATE INDEX IF NOT EXISTS gateway_receipts_by_event ON gateway_receipts (organization, event_id, seq)`,
   `CREATE INDEX IF NOT EXISTS gateway_receipts_by_submission ON gateway_receipts (submission_id)`,
+  `CREATE INDEX IF NOT EXISTS gateway_receipts_by_time ON gateway_receipts (organization, received_at)`,
 ];
 
-/** How often a waiter looks in the book when no receipt arrived in this process. */
+/**
+ * How often the book is searched for receipts that did not arrive in this process (another
+ * gateway consumed them). One query serves every waiter, and only waiters older than this are
+ * looked for: a receipt consumed here wakes its waiter at once and costs no query.
+ */
 const POLL_MS = 50;
 
-/**
- * Every receipt the ledger published, kept so that `GET /receipts/{eventId}` answers after the
- * fact and after a restart, and so that an HTTP publisher can wait for its own: by the
- * submission id the gateway put on the message. A waiter is woken at once when the receipt
- * arrives in this process, and otherwise finds it by polling (several gateways share the work).
- */
+interface Waiter {
+  since: number;
+  arrived: (receipt: Receipt) => void;
+}
+
 @Injectable()
 export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReceiptBook.name);
   private subscription: Subscription | undefined;
-  private readonly waiters = new Map<string, (receipt: Receipt) => void>();
+  private readonly waiters = new Map<string, Waiter>();
+  private polling: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
@@ -53,6 +58,7 @@ export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.polling);
     await this.subscription?.close();
   }
 
@@ -65,30 +71,67 @@ export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdow
     return rows[0]?.receipt;
   }
 
-  /** The receipt of one submission, or undefined when none came within `timeoutMs`. */
-  async waitFor(submissionId: string, timeoutMs: number): Promise<Receipt | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    let arrived: Receipt | undefined;
-    let wake: (() => void) | undefined;
-    this.waiters.set(submissionId, (receipt) => {
-      arrived = receipt;
-      wake?.();
+  /**
+   * An organization's receipts, the most recently received first: accepted and rejected alike,
+   * as the ledger published them (a redelivered event appears once per receipt). Receipts
+   * reach the book in batches, not in the order the hub received the events, so the order is
+   * the hub's receive time; `before` (an instant) pages back from there.
+   */
+  async list(organization: string, options: { status?: 'accepted' | 'rejected'; before?: string; limit: number }): Promise<Array<{ seq: number; receipt: Receipt }>> {
+    const { rows } = await this.db.query<{ seq: string; receipt: Receipt }>(
+      `SELECT seq::text AS seq, receipt FROM gateway_receipts
+       WHERE organization = $1 AND ($2::text IS NULL OR receipt->>'status' = $2) AND ($3::timestamptz IS NULL OR received_at < $3::timestamptz)
+       ORDER BY received_at DESC, seq DESC LIMIT $4`,
+      [organization, options.status ?? null, options.before ?? null, options.limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), receipt: r.receipt }));
+  }
+
+  /**
+   * Runs `send` (which publishes the submission) and answers with the submission's receipt, or
+   * undefined when none came within `timeoutMs`. The waiter is in place before the message
+   * leaves, so a receipt that comes back at once is never missed.
+   */
+  async waitFor(submissionId: string, timeoutMs: number, send: () => Promise<void>): Promise<Receipt | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const receipt = new Promise<Receipt | undefined>((resolve) => {
+      this.waiters.set(submissionId, { since: Date.now(), arrived: resolve });
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
     });
     try {
-      while (!arrived && Date.now() < deadline) {
-        const { rows } = await this.db.query<{ receipt: Receipt }>('SELECT receipt FROM gateway_receipts WHERE submission_id = $1 ORDER BY seq DESC LIMIT 1', [submissionId]);
-        if (rows[0]) return rows[0].receipt;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      return arrived;
+      await send();
+      this.schedulePoll();
+      return await receipt;
     } finally {
+      clearTimeout(timer);
       this.waiters.delete(submissionId);
+    }
+  }
+
+  /** One search of the book for every waiter that has waited a poll interval, while any waits. */
+  private schedulePoll(): void {
+    if (this.polling !== undefined || this.waiters.size === 0) return;
+    this.polling = setTimeout(() => {
+      void this.poll().finally(() => {
+        this.polling = undefined;
+        this.schedulePoll();
+      });
+    }, POLL_MS);
+  }
+
+  private async poll(): Promise<void> {
+    const due = Date.now() - POLL_MS;
+    const ids = [...this.waiters].filter(([, w]) => w.since <= due).map(([id]) => id);
+    if (ids.length === 0) return;
+    try {
+      const { rows } = await this.db.query<{ submission_id: string; receipt: Receipt }>(
+        'SELECT DISTINCT ON (submission_id) submission_id, receipt FROM gateway_receipts WHERE submission_id = ANY ($1::text[]) ORDER BY submission_id, seq DESC',
+        [ids],
+      );
+      for (const row of rows) this.waiters.get(row.submission_id)?.arrived(row.receipt);
+    } catch (err) {
+      // A failed search is tried again at the next interval; the waiter's own timeout still holds.
+      this.logger.warn({ err }, 'could not search the receipt book; trying again');
     }
   }
 
@@ -106,6 +149,6 @@ export class ReceiptBook implements OnApplicationBootstrap, OnApplicationShutdow
        SELECT r->>'organization', r->>'eventId', r->>'submissionId', r, (r->>'receivedAt')::timestamptz FROM jsonb_array_elements($1::jsonb) AS r`,
       [JSON.stringify(receipts)],
     );
-    for (const receipt of receipts) if (receipt.submissionId) this.waiters.get(receipt.submissionId)?.(receipt);
+    for (const receipt of receipts) if (receipt.submissionId) this.waiters.get(receipt.submissionId)?.arrived(receipt);
   }
 }

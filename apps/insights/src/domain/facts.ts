@@ -33,16 +33,16 @@ export interface InsightEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * A case's contacts of one day, counted by `organization|channel|service|segment`: one fact
+ * per case and day rather than per event, so a batch writes few rows.
+ */
 export interface ContactFact {
   kind: 'contact';
   id: string;
   caseId: string;
   day: string;
-  organization: string;
-  channel: Channel;
-  service: string;
-  segment: string;
-  count: number;
+  counts: Record<string, number>;
 }
 
 export interface RequestFact {
@@ -110,7 +110,8 @@ export interface CaseTrack {
   channels: Channel[];
   service: string;
   segment: string;
-  contacts: Record<string, number>;
+  /** day → `organization|channel|service|segment` → contacts */
+  contacts: Record<string, Record<string, number>>;
   open: OpenRequest[];
   pending: HandoffFact[];
 }
@@ -166,10 +167,11 @@ export function track(state: CaseTrack, event: InsightEvent): { state: CaseTrack
     next.segment = segmentKey(event.data.segment);
   }
 
-  const contactKey = `${day}|${event.publisher}|${event.channel}|${next.service}|${next.segment}`;
-  const count = (next.contacts[contactKey] ?? 0) + 1;
-  next.contacts = { ...next.contacts, [contactKey]: count };
-  facts.push({ kind: 'contact', id: `c:${contactKey}`, caseId: state.caseId, day, organization: event.publisher, channel: event.channel, service: next.service, segment: next.segment, count });
+  const contactKey = `${event.publisher}|${event.channel}|${next.service}|${next.segment}`;
+  const ofDay = next.contacts[day] ?? {};
+  const counts = { ...ofDay, [contactKey]: (ofDay[contactKey] ?? 0) + 1 };
+  next.contacts = { ...next.contacts, [day]: counts };
+  facts.push({ kind: 'contact', id: `c:${day}`, caseId: state.caseId, day, counts });
 
   // Every undecided request counts this event among its contacts (for its cost).
   const priced = `${event.publisher}|${event.channel}|${day}`;

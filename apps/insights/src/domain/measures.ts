@@ -133,7 +133,28 @@ export interface ChannelFacts {
   satisfaction: readonly SatisfactionFact[];
 }
 
-type Item = ContactFact | RequestFact | SatisfactionFact;
+/** One count of a contact fact, as the cells group it. */
+interface ContactItem {
+  kind: 'contact';
+  caseId: string;
+  day: string;
+  organization: string;
+  channel: string;
+  service: string;
+  segment: string;
+  count: number;
+}
+
+type Item = ContactItem | RequestFact | SatisfactionFact;
+
+function contactItems(facts: readonly ContactFact[]): ContactItem[] {
+  return facts.flatMap((f) =>
+    Object.entries(f.counts).map(([key, count]) => {
+      const [organization, channel, service, segment] = key.split('|') as [string, string, string, string];
+      return { kind: 'contact' as const, caseId: f.caseId, day: f.day, organization, channel, service, segment, count };
+    }),
+  );
+}
 
 interface ChannelAcc {
   contacts: number;
@@ -181,7 +202,7 @@ const cellId = (key: CellKey | TotalKey): string => ('organization' in key ? `c|
 
 export function channelMeasures(facts: ChannelFacts, tariff: Tariff | null, k: number, grain: Grain = 'segment'): { cells: Published<CellKey, ChannelMeasures>[]; totals: Published<TotalKey, ChannelMeasures>[] } {
   const price = priceList(tariff);
-  const items: Item[] = [...facts.contacts, ...facts.requests, ...facts.satisfaction];
+  const items: Item[] = [...contactItems(facts.contacts), ...facts.requests, ...facts.satisfaction];
   const rows = group<Item, CellKey | TotalKey, ChannelAcc>(
     items,
     cellKeys,

@@ -35,9 +35,11 @@ export function suppress(rows: readonly SuppressibleRow[], k: number): Map<strin
     }
   }
   const byId = new Map(rows.map((r) => [r.id, r]));
+  // Finer parents first: a row hidden for one of them often settles the coarser ones too.
+  const parents = [...below.entries()].sort(([a], [b]) => (byId.get(a)?.level ?? 0) - (byId.get(b)?.level ?? 0));
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [parent, levels] of below) {
+    for (const [parent, levels] of parents) {
       if (reasons.has(parent) || !byId.has(parent)) continue;
       for (const group of levels.values()) {
         for (;;) {

@@ -43,6 +43,9 @@ export interface TariffVersion {
  * crashes in between.
  */
 export class InsightsStore {
+  /** Services already recorded: most batches name none new. */
+  private readonly known = new Set<string>();
+
   private constructor(
     private readonly db: SqlDatabase,
     readonly checkpoints: Checkpoints,
@@ -84,10 +87,14 @@ export class InsightsStore {
            ON CONFLICT (case_id, fact_id) DO UPDATE SET fact = excluded.fact`,
           [JSON.stringify([...facts.values()])],
         );
-        const services = [...new Set([...facts.values()].flatMap((f) => (f.kind === 'request' ? [f.service] : [])))];
+        const services = [...new Set([...facts.values()].flatMap((f) => (f.kind === 'request' && !this.known.has(f.service) ? [f.service] : [])))];
         if (services.length > 0) await tx.query('INSERT INTO insights_services (service) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [services]);
       }
       await this.checkpoints.save(checkpoint.name, checkpoint.position, tx);
+      return { counted, services: [...facts.values()].flatMap((f) => (f.kind === 'request' ? [f.service] : [])) };
+    }).then(({ counted, services }) => {
+      // Only once committed: a rolled-back batch must not make a service look recorded.
+      for (const s of services) this.known.add(s);
       return counted;
     });
   }
@@ -100,6 +107,7 @@ export class InsightsStore {
       await tx.query('DELETE FROM insights_services');
       await this.checkpoints.reset(name, tx);
     });
+    this.known.clear();
   }
 
   async facts<K extends Fact['kind']>(kinds: readonly K[], from: string, to: string): Promise<Array<Extract<Fact, { kind: K }>>> {

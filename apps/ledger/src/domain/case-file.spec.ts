@@ -1,4 +1,4 @@
-import { caseEventOf, decide, entitled, evolve, initialCaseFile, type CaseEvent, type CaseFile, type Category, type Decision } from './case-file';
+import { caseEventOf, decide, entitled, evolve, initialCaseFile, outsiderRefusal, type CaseEvent, type CaseFile, type Category, type Decision } from './case-file';
 
 /** Given these accepted events, when this one is published, then this decision. */
 function given(...history: CaseEvent[]) {
@@ -41,6 +41,26 @@ const transferred = (to: string, from = RAMQ) => ev('CaseTransferred', from, 'ca
 const rejected = (code: string, pointer?: string) => ({ accepted: false, rejection: expect.objectContaining({ code, ...(pointer ? { pointer } : {}) }) });
 
 describe('CaseFile decider', () => {
+  describe('an outsider learns nothing of a case from publishing (outsiderRefusal, checked before the decider)', () => {
+    const noCase = { code: 'CASE.NOT_FOUND', reason: `no case case-1 for ${SAAQ}`, pointer: '/caseid' };
+
+    it('given an opened case, a closed one, or nothing, when an organization taking no part publishes, then the same CASE.NOT_FOUND', () => {
+      expect(outsiderRefusal(service(SAAQ), 'case-1', given(opened()).state)).toEqual(noCase);
+      expect(outsiderRefusal(service(SAAQ), 'case-1', given(opened(), closed()).state)).toEqual(noCase);
+      expect(outsiderRefusal(service(SAAQ), 'case-1', given().state)).toEqual(noCase);
+    });
+
+    it('given an opened case, when an outsider opens it again, then CASE.ALREADY_OPENED naming no one', () => {
+      expect(outsiderRefusal(opened(SAAQ), 'case-1', given(opened()).state)).toEqual({ code: 'CASE.ALREADY_OPENED', reason: 'the case id case-1 is taken: open the case under another id', pointer: '/caseid' });
+    });
+
+    it('given nothing, when a case is opened, or given a case, when any participant (an observer too) publishes, then no outsider refusal: the decider answers precisely', () => {
+      expect(outsiderRefusal(opened(SAAQ), 'case-1', given().state)).toBeUndefined();
+      expect(outsiderRefusal(service(MESS), 'case-1', given(opened(), invited(MESS, RAMQ, 'observer')).state)).toBeUndefined();
+      expect(outsiderRefusal(service(RAMQ), 'case-1', given(opened(), closed()).state)).toBeUndefined();
+    });
+  });
+
   describe('a case is opened before anything else happens to it', () => {
     it('given nothing, when an organization opens the case, then it is accepted and the owner alone sees it', () => {
       expect(given().when(opened())).toEqual({ accepted: true, audience: [RAMQ] });

@@ -99,6 +99,21 @@ export type Decision = { accepted: true; audience: string[] } | { accepted: fals
 
 const reject = (code: RejectionCode, reason: string, pointer?: string): Decision => ({ accepted: false, rejection: { code, reason, pointer } });
 
+/**
+ * The refusal a publisher that takes no part in the case gets, before anything else is
+ * checked: the same whether the case exists or not (CASE.NOT_FOUND, one wording), so that
+ * publishing cannot probe for cases, their state or their revision. Only a CaseOpened on a
+ * case id already in use must say so — and then it names no one. Undefined for a
+ * participant (of any role), who gets the precise reasons of `decide`.
+ */
+export function outsiderRefusal(event: CaseEvent, caseId: string, state: CaseFile): Rejection | undefined {
+  if (state.status !== 'unopened' && state.participants.has(event.publisher)) return undefined;
+  if (event.kind === 'CaseOpened') {
+    return state.status === 'unopened' ? undefined : { code: 'CASE.ALREADY_OPENED', reason: `the case id ${caseId} is taken: open the case under another id`, pointer: '/caseid' };
+  }
+  return { code: 'CASE.NOT_FOUND', reason: `no case ${caseId} for ${event.publisher}`, pointer: '/caseid' };
+}
+
 /** Whether `event` may join the case in `state`, and if so who may see it. */
 export function decide(event: CaseEvent, state: CaseFile): Decision {
   if (state.status === 'unopened') {

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { defaultSchemasDir, inboundTopic, readSchemaDirectory, receiptsTopic, RegisteredValidator, type Receipt, type RejectedReceipt } from '@passerelle/contracts';
+import { defaultSchemasDir, denialStatusOf, inboundTopic, readSchemaDirectory, receiptsTopic, RegisteredValidator, type Receipt, type RejectedReceipt } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, TOKEN_VERIFIER, type EventSignatureVerifier, type FederationDirectory, type TokenVerifier } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type OutgoingMessage, type Subscription } from '@passerelle/messaging';
-import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { describeKafkaMessage, ParkingLot, PoisonGuard, restoreKafkaMessage } from '@passerelle/parking';
+import { AccessDenials, PLATFORM_CONFIG, type DeniedAttempt, type PlatformConfig } from '@passerelle/platform';
 import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-events/record-case-events.command';
 import { LedgerMetrics } from '../ledger.metrics';
 import { RejectionLog } from '../rejections/rejection-log';
@@ -21,6 +22,7 @@ import { screen, type Screened } from './screening';
 export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InboundConsumer.name);
   private subscription: Subscription | undefined;
+  private replays: { stop(): Promise<void> } | undefined;
   private validator!: RegisteredValidator;
 
   constructor(
@@ -33,6 +35,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     private readonly commands: CommandBus,
     private readonly rejections: RejectionLog,
     private readonly metrics: LedgerMetrics,
+    private readonly denials: AccessDenials,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -43,18 +46,31 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       onError: (err) => this.logger.warn({ err }, 'could not refresh the schemas'),
     });
     const groupId = `${this.config.groupPrefix}-ledger`;
+    // A message that cannot be recorded (after bounded retries) is parked rather than retried
+    // for ever: its case waits behind it, the other cases go on; an operator replays it.
+    const guard = new PoisonGuard<IncomingMessage>({
+      component: groupId,
+      lot: await ParkingLot.open(this.db),
+      process: (messages) => this.handleBatch(messages),
+      describe: describeKafkaMessage,
+      restore: restoreKafkaMessage,
+      onParked: (m) => this.logger.error({ parked: m.id, caseId: m.caseId, source: m.source, error: m.error }, `an inbound message was parked: ${m.error.message}`),
+      onReplayed: (m) => this.logger.log({ parked: m.id, caseId: m.caseId }, 'a parked inbound message was replayed'),
+    });
+    this.replays = guard.replayEvery(1_000, (err) => this.logger.error({ err }, 'could not replay parked messages; trying again'));
     this.subscription = await subscribeToTopicSet(this.bus, {
       groupId,
       fromBeginning: true,
       topics: () => this.directory.organizations().filter((o) => o.roles.includes('publisher')).map((o) => inboundTopic(o.id)),
       refreshMs: 2_000,
-      handleBatch: (messages) => this.handleBatch(messages),
+      handleBatch: (messages) => guard.handle(messages),
       onError: (err) => this.logger.warn({ err }, 'could not follow the inbound topics; retrying'),
     });
     this.logger.log({ group: groupId }, 'ledger consuming inbound topics');
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.replays?.stop();
     this.validator?.close();
     await this.subscription?.close();
   }
@@ -77,6 +93,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       const receipts = (await this.record(screened)).map(printable);
       const rejected = receipts.flatMap((receipt, i) => (receipt.status === 'rejected' ? [{ receipt, message: ref(messages[i]!) }] : []));
       await this.rejections.record(rejected);
+      await this.denials.record(rejected.flatMap(({ receipt, message }) => denied(receipt, message)));
       await this.publish(receipts);
       this.metrics.receipts(receipts);
       receipts.forEach((receipt, i) => {
@@ -89,11 +106,11 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       spans.forEach((span) => span.end());
     } catch (err) {
       spans.forEach((span) => {
-        failSpan(span, 'not recorded; delivered again');
+        failSpan(span, 'not recorded; tried again, then parked');
         span.end();
       });
-      // Not committed: the bus delivers the batch again. Said once here, never swallowed.
-      this.logger.error({ err, messages: messages.length, topic: messages[0]?.topic }, 'could not record a batch of inbound events; it will be delivered again');
+      // Tried again (bounded) by the guard, then parked, never swallowed.
+      this.logger.error({ err, messages: messages.length, topic: messages[0]?.topic }, 'could not record a batch of inbound events');
       throw err;
     }
   }
@@ -154,6 +171,23 @@ function printable<T extends Receipt>(receipt: T): T {
   for (const [key, value] of Object.entries(out)) if (typeof value === 'string') out[key] = clean(value, key === 'reason' ? 1_000 : 300);
   if (Array.isArray(out.errors)) out.errors = (out.errors as Array<Record<string, unknown>>).slice(0, 50).map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])));
   return out as T;
+}
+
+/**
+ * A refusal of who may publish (token, signature, need-to-know), in the case's access log: by
+ * the inbound topic's organization (only it may write there), on the case the message names.
+ * Its id is the message's place in the log, so a redelivered batch records it once.
+ */
+function denied(receipt: RejectedReceipt, message: { topic: string; partition: number; offset: string }): DeniedAttempt[] {
+  const status = denialStatusOf(receipt.code);
+  if (!status || !receipt.caseId) return [];
+  return [
+    {
+      caseId: receipt.caseId,
+      id: `${message.topic}-${message.partition}-${message.offset}`,
+      denial: { action: 'publish', organization: receipt.organization || null, subject: null, status, code: receipt.code, reason: receipt.reason, target: receipt.eventId ?? '(no event id)', at: receipt.receivedAt },
+    },
+  ];
 }
 
 function ref(message: IncomingMessage) {

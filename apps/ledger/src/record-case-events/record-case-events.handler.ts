@@ -4,7 +4,7 @@ import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle
 import { DuplicateEventId, EVENT_STORE, StoreUnavailable, StreamNotFound, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
 import { canonicalEventBytes } from '@passerelle/identity';
 import { startSpan, type SpanOptions } from '@passerelle/telemetry';
-import { caseEventOf, decide, evolve, type CaseFile } from '../domain/case-file';
+import { caseEventOf, decide, evolve, outsiderRefusal, type CaseFile } from '../domain/case-file';
 import { LedgerMetrics } from '../ledger.metrics';
 import { CaseRepository, type LoadedCase } from './case-repository';
 import { RecordCaseEvents, type CaseSubmissions, type Outcome, type Submission } from './record-case-events.command';
@@ -191,14 +191,22 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
       } else if (earlier !== undefined) {
         // The same event twice in one batch: one write, the same receipt; another event under the same id: refused.
         outcomes.push(sameEnvelope(earlier.submission.envelope, submission.envelope) ? earlier.index : { status: 'rejected', code: 'EVENT.ID_REUSED', reason: reusedInCase(submission).reason, pointer: '/id' });
-      } else if (submission.expectedRevision !== undefined && submission.expectedRevision !== revision) {
-        outcomes.push({
-          status: 'rejected',
-          code: 'CASE.REVISION_CONFLICT',
-          reason: `the case is at revision ${revision}, not ${submission.expectedRevision} as expected: read it again and decide again`,
-        });
       } else {
         const event = caseEventOf(submission.envelope as unknown as { id: string; type: string; data: Record<string, unknown> }, submission);
+        // An outsider learns nothing of the case, not even its revision: one answer, first.
+        const outsider = outsiderRefusal(event, submission.envelope.caseid, state);
+        if (outsider) {
+          outcomes.push({ status: 'rejected', ...outsider });
+          continue;
+        }
+        if (submission.expectedRevision !== undefined && submission.expectedRevision !== revision) {
+          outcomes.push({
+            status: 'rejected',
+            code: 'CASE.REVISION_CONFLICT',
+            reason: `the case is at revision ${revision}, not ${submission.expectedRevision} as expected: read it again and decide again`,
+          });
+          continue;
+        }
         const decision = decide(event, state);
         if (!decision.accepted) {
           outcomes.push({ status: 'rejected', ...decision.rejection });

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, EXCHANGE_HEADERS, outboundTopic, parseTopic, toKafkaMessage } from '@passerelle/contracts';
-import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
-import { Checkpoints, EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
+import { Lease, runUnderLease, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { Checkpoints, EVENT_STORE, followAll, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
-import { followerProgress, METRICS, type Metrics } from '@passerelle/metrics';
+import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
+import { describeStoreEvent, ParkingLot, PoisonGuard, restoreStoreEvent } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import { startSpan, traceHeaders, type Span } from '@passerelle/telemetry';
 
@@ -18,8 +19,9 @@ import { startSpan, traceHeaders, type Span } from '@passerelle/telemetry';
 @Injectable()
 export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Relay.name);
-  private follower: Follower | undefined;
+  private leased: { stop(): Promise<void> } | undefined;
   private readonly name: string;
+  private readonly leaseMs: number;
   /** Published and checkpointed so far by this process (for logs and tests). */
   delivered = 0;
   private readonly deliveries;
@@ -33,6 +35,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {
     this.name = `${config.groupPrefix}-relay`;
     this.deliveries = metrics.counter({ name: 'passerelle_relay_delivered_messages_total', help: 'Messages the relay published on an organization’s outbound topic', labelNames: ['organization'] });
+    this.leaseMs = config.leaseSeconds * 1000;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -43,9 +46,37 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       return;
     }
     const checkpoints = await Checkpoints.open(this.db);
+    // An event that cannot be delivered (after bounded retries) is parked, not retried for
+    // ever: its case waits behind it, the other cases go on; an operator replays it.
+    const guard = new PoisonGuard<RecordedEvent>({
+      component: this.name,
+      lot: await ParkingLot.open(this.db),
+      process: (events) => this.deliver(events),
+      describe: describeStoreEvent,
+      restore: restoreStoreEvent,
+      onParked: (m) => this.logger.error({ parked: m.id, caseId: m.caseId, source: m.source, error: m.error }, `an event was parked: ${m.error.message}`),
+      onReplayed: (m) => this.logger.log({ parked: m.id, caseId: m.caseId }, 'a parked event was replayed'),
+    });
     // One cursor over the log for every organization: its lag is each organization's wait.
     const progress = followerProgress(this.metrics, 'relay', () => this.store.lastPosition());
-    this.follower = followAll(this.store, {
+    // Many relays may run; one delivers at a time, under a lease, the others stand by and one
+    // takes over within a lease's life of its death. Each batch checks the lease before it is
+    // published and moves the checkpoint in a transaction fenced by it.
+    const lease = await Lease.open(this.db, this.name, { ttlMs: this.leaseMs });
+    this.leased = runUnderLease(lease, {
+      start: () => this.follow(lease, checkpoints, guard, progress),
+      onChange: (state) => this.logger.log({ lease: lease.name, holder: lease.holder, fence: String(lease.fence ?? '') }, `relay ${state === 'acquired' ? 'holds the lease: delivering' : state === 'lost' ? 'lost the lease: stopped' : 'stands by: another instance delivers'}`),
+      onError: (err) => this.logger.error({ err }, 'relay could not hold its lease; trying again'),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.leased?.stop();
+  }
+
+  private follow(lease: Lease, checkpoints: Checkpoints, guard: PoisonGuard<RecordedEvent>, progress: FollowerProgress): { stop(): Promise<void> } {
+    const replays = guard.replayEvery(1_000, (err) => this.logger.error({ err }, 'could not replay parked events; trying again'));
+    const follower = followAll(this.store, {
       from: async () => {
         const from = await checkpoints.read(this.name);
         progress.startsFrom(from);
@@ -54,17 +85,23 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
       handle: async (batch) => {
-        await this.deliver(batch);
-        await checkpoints.save(this.name, batch.at(-1)!.position);
+        await lease.assertHeld(this.db);
+        await guard.handle(batch);
+        await this.db.transaction(async (tx) => {
+          await lease.assertHeld(tx);
+          await checkpoints.save(this.name, batch.at(-1)!.position, tx);
+        });
         progress.advanced(batch.at(-1)!.position);
         this.delivered += batch.length;
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed; starting again from its checkpoint'),
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.follower?.stop();
+    return {
+      stop: async () => {
+        await replays.stop();
+        await follower.stop();
+      },
+    };
   }
 
   /** One message per entitled organization per event, published per topic in log order. */

@@ -5,6 +5,9 @@ import { RegistryError, type RegistryErrorCode } from '../registry/registry-erro
 const STATUS: Record<RegistryErrorCode, HttpStatus> = {
   'SCHEMA.SUBJECT_NOT_FOUND': HttpStatus.NOT_FOUND,
   'SCHEMA.VERSION_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'SCHEMA.ID_NOT_FOUND': HttpStatus.NOT_FOUND,
+  'SCHEMA.NOT_REGISTERED': HttpStatus.NOT_FOUND,
+  'SCHEMA.INVALID_VERSION': HttpStatus.UNPROCESSABLE_ENTITY,
   'SCHEMA.INVALID_DOCUMENT': HttpStatus.UNPROCESSABLE_ENTITY,
   'SCHEMA.WRONG_VERSION': HttpStatus.CONFLICT,
   'SCHEMA.INCOMPATIBLE': HttpStatus.CONFLICT,

@@ -41,6 +41,11 @@ export class SubjectsController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Register the next version; refused (409) with every incompatibility if it breaks the subject’s mode' })
   @ApiBody({ description: 'A JSON Schema 2020-12 document whose $id names the next version' })
+  @ApiResponse({
+    status: 201,
+    description: 'Registered',
+    schema: { type: 'object', properties: { subject: { type: 'string' }, version: { type: 'integer' }, id: { type: 'string' }, registryId: { type: 'integer' } } },
+  })
   @ApiResponse({ status: 409, description: 'SCHEMA.INCOMPATIBLE or SCHEMA.WRONG_VERSION, with reasons' })
   @ApiResponse({ status: 422, description: 'SCHEMA.INVALID_DOCUMENT: not a usable schema ($ref outside the registry, circular $ref, unknown keyword…)' })
   register(@Param('subject') subject: string, @Body() schema: unknown) {

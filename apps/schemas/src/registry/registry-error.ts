@@ -3,6 +3,9 @@ import type { Incompatibility, ValidationIssue } from '@passerelle/contracts';
 export type RegistryErrorCode =
   | 'SCHEMA.SUBJECT_NOT_FOUND'
   | 'SCHEMA.VERSION_NOT_FOUND'
+  | 'SCHEMA.ID_NOT_FOUND'
+  | 'SCHEMA.NOT_REGISTERED'
+  | 'SCHEMA.INVALID_VERSION'
   | 'SCHEMA.INVALID_DOCUMENT'
   | 'SCHEMA.WRONG_VERSION'
   | 'SCHEMA.INCOMPATIBLE'

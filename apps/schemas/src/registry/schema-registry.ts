@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import canonicalize from 'canonicalize';
 import {
   CatalogError,
   checkCompatibility,
@@ -43,6 +44,9 @@ export class SchemaRegistry implements OnModuleInit {
   private readonly logger = new Logger(SchemaRegistry.name);
   private entries: CatalogEntry[] = [];
   private current!: EventValidator;
+  /** Schema ids (the Confluent-compatible API's integers), by subject and version and back. */
+  private idsByVersion = new Map<string, number>();
+  private entriesById = new Map<number, CatalogEntry>();
 
   constructor(
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
@@ -116,8 +120,19 @@ export class SchemaRegistry implements OnModuleInit {
     return { mode, ...checkCompatibility(this.standalone(candidate as SchemaDocument), previous, mode) };
   }
 
+  /**
+   * Checks a candidate against one version (or the latest) under the subject's mode, read
+   * for that one version: BACKWARD_TRANSITIVE checks as BACKWARD, and so on.
+   */
+  async checkAgainstVersion(subject: string, candidate: unknown, version: number | 'latest'): Promise<{ compatible: boolean; mode: CompatibilityMode; incompatibilities: Incompatibility[] }> {
+    const mode = await this.mode(subject);
+    const target = this.get(subject, version);
+    const single = mode.replace('_TRANSITIVE', '') as CompatibilityMode;
+    return { mode, ...checkCompatibility(this.standalone(candidate as SchemaDocument), [this.standalone(target)], single) };
+  }
+
   /** Registers the next version of `subject`, or explains why not; on refusal nothing changes. */
-  async register(subject: string, candidate: unknown): Promise<{ subject: string; version: number; id: string }> {
+  async register(subject: string, candidate: unknown): Promise<{ subject: string; version: number; id: string; registryId: number }> {
     const entry = this.describe(candidate);
     const validator = this.compileWith(entry);
     try {
@@ -130,12 +145,14 @@ export class SchemaRegistry implements OnModuleInit {
           throw new RegistryError(decision.code, decision.message, decision.code === 'SCHEMA.INCOMPATIBLE' ? { incompatibilities: decision.incompatibilities } : {});
         }
         await tx.query("INSERT INTO schema_versions (subject, version, schema, origin) VALUES ($1, $2, $3, 'api')", [subject, decision.version, entry.schema]);
-        return decision.version;
+        const { rows: ids } = await tx.query<{ id: number }>('INSERT INTO schema_ids (subject, version) VALUES ($1, $2) RETURNING id', [subject, decision.version]);
+        return { version: decision.version, registryId: Number(ids[0]!.id) };
       });
       this.entries = [...this.entries, entry];
+      this.remember(entry, version.registryId);
       this.current = validator;
-      this.logger.log({ subject, version }, `registered ${subject} version ${version}`);
-      return { subject, version, id: schemaIdOf({ subject, version }) };
+      this.logger.log({ subject, version: version.version, registryId: version.registryId }, `registered ${subject} version ${version.version}`);
+      return { subject, version: version.version, id: schemaIdOf({ subject, version: version.version }), registryId: version.registryId };
     } catch (err) {
       if (err instanceof DatabaseError && err.code === 'DATABASE.UNIQUE_VIOLATION') {
         throw new RegistryError('SCHEMA.CONCURRENT_REGISTRATION', `another version of ${subject} was registered at the same time; check the latest version and retry`);
@@ -194,9 +211,49 @@ export class SchemaRegistry implements OnModuleInit {
     return added;
   }
 
+  /** The schema id of a registered version (assigned when it was registered or seeded). */
+  registryIdOf(subject: string, version: number): number {
+    const id = this.idsByVersion.get(`${subject}\n${version}`);
+    if (id === undefined) throw new RegistryError('SCHEMA.VERSION_NOT_FOUND', `${subject} has no version ${version}`);
+    return id;
+  }
+
+  /** The registered version a schema id names. */
+  byRegistryId(id: number): { entry: CatalogEntry; registryId: number } {
+    const entry = this.entriesById.get(id);
+    if (!entry) throw new RegistryError('SCHEMA.ID_NOT_FOUND', `no schema has the id ${id}`);
+    return { entry, registryId: id };
+  }
+
+  /** The version of `subject` whose schema is `candidate` (same JSON, any key order), if any. */
+  find(subject: string, candidate: unknown): CatalogEntry | undefined {
+    this.versions(subject);
+    const wanted = canonicalize(candidate);
+    return this.entries.find((e) => e.subject === subject && canonicalize(e.schema) === wanted);
+  }
+
+  private remember(entry: CatalogEntry, registryId: number): void {
+    this.idsByVersion.set(`${entry.subject}\n${entry.version}`, registryId);
+    this.entriesById.set(registryId, entry);
+  }
+
   private async reload(): Promise<void> {
     this.entries = await readRegisteredSchemas(this.db);
     this.current = new EventValidator(this.entries);
+    // Seeded versions get their ids here, in registration order; ids are never reassigned.
+    await this.db.query(
+      `INSERT INTO schema_ids (subject, version)
+       SELECT v.subject, v.version FROM schema_versions v
+       WHERE NOT EXISTS (SELECT 1 FROM schema_ids i WHERE i.subject = v.subject AND i.version = v.version)
+       ORDER BY v.registered_at, v.subject, v.version
+       ON CONFLICT (subject, version) DO NOTHING`,
+    );
+    const { rows } = await this.db.query<{ id: number; subject: string; version: number }>('SELECT id, subject, version FROM schema_ids');
+    const bySubjectVersion = new Map(this.entries.map((e) => [`${e.subject}\n${e.version}`, e]));
+    for (const row of rows) {
+      const entry = bySubjectVersion.get(`${row.subject}\n${row.version}`);
+      if (entry) this.remember(entry, Number(row.id));
+    }
   }
 
   private async modes(): Promise<Map<string, CompatibilityMode>> {

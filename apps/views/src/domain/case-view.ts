@@ -37,6 +37,8 @@ export interface TimelineEntry {
   source: string;
   time: string;
   channel: string;
+  /** The event's link in the case's hash chain (absent from entries written before it was kept). */
+  hash?: string;
   data: Record<string, unknown>;
 }
 
@@ -61,7 +63,7 @@ export function alreadySeen(view: CaseSummaryState | undefined, event: Committed
 
 /** The timeline entry an event adds. */
 export function timelineEntry(event: CommittedEvent): TimelineEntry {
-  return { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, data: event.data };
+  return { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data };
 }
 
 /** The view's summary once it reflects `event` (its timeline gains `timelineEntry(event)`). */

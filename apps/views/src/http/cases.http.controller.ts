@@ -4,12 +4,33 @@ import type { VerifiedCaller } from '@passerelle/identity';
 import { Caller, RequireRole } from '@passerelle/platform';
 import type { Response } from 'express';
 import type { CaseView } from '../domain/case-view';
-import { AccessLog, type CaseRead } from '../projection/access-log';
+import { AccessLog, type AccessLogEntry } from '../projection/access-log';
 import { Projector } from '../projection/projector';
 import type { CaseSummary } from '../projection/view-store';
 
 /** How long a read with ?minRevision= waits for the view to catch up. */
 const CATCH_UP_MS = 5_000;
+const DEFAULT_LIST = 500;
+const MAX_LIST = 2_000;
+
+/** CaseView (domain/case-view.ts), for client generators. */
+const CASE_VIEW = {
+  type: 'object',
+  required: ['caseId', 'organization', 'status', 'participants', 'current', 'revision', 'position', 'hash', 'updatedAt'],
+  properties: {
+    caseId: { type: 'string' },
+    organization: { type: 'string', description: 'whose view this is' },
+    status: { type: 'string', enum: ['open', 'closed'] },
+    owner: { type: 'string', nullable: true },
+    title: { type: 'string', nullable: true },
+    participants: { type: 'array', items: { type: 'string' } },
+    current: { type: 'object', description: 'the latest data of each event type seen, by type name', additionalProperties: { type: 'object', additionalProperties: true } },
+    revision: { type: 'integer' },
+    position: { type: 'integer' },
+    hash: { type: 'string' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
 
 @ApiTags('views')
 @ApiBearerAuth()
@@ -25,10 +46,24 @@ export class CasesController {
   @ApiOperation({ summary: 'The cases the caller’s organization takes part in, most recently updated first' })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'closed'] })
   @ApiQuery({ name: 'updatedSince', required: false, description: 'ISO 8601' })
-  async list(@Caller() caller: VerifiedCaller, @Query('status') status?: string, @Query('updatedSince') updatedSince?: string): Promise<CaseSummary[]> {
+  @ApiQuery({ name: 'q', required: false, description: 'part of the case id or title, any case' })
+  @ApiQuery({ name: 'limit', required: false, description: `at most ${MAX_LIST} (default ${DEFAULT_LIST})` })
+  async list(
+    @Caller() caller: VerifiedCaller,
+    @Query('status') status?: string,
+    @Query('updatedSince') updatedSince?: string,
+    @Query('q') search?: string,
+    @Query('limit') limit?: string,
+  ): Promise<CaseSummary[]> {
     if (status !== undefined && status !== 'open' && status !== 'closed') throw bad(`status must be open or closed, not ${JSON.stringify(status)}`);
     if (updatedSince !== undefined && Number.isNaN(Date.parse(updatedSince))) throw bad(`updatedSince must be an ISO 8601 instant, not ${JSON.stringify(updatedSince)}`);
-    return this.projector.viewStore().list(caller.organization.id, { status, updatedSince, limit: 500 });
+    if (search !== undefined && search.length > 200) throw bad('q must be at most 200 characters');
+    let count = DEFAULT_LIST;
+    if (limit !== undefined) {
+      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIST) throw bad(`limit must be a whole number from 1 to ${MAX_LIST}, not ${JSON.stringify(limit.slice(0, 40))}`);
+      count = Number(limit);
+    }
+    return this.projector.viewStore().list(caller.organization.id, { status, updatedSince, search: search?.trim() || undefined, limit: count });
   }
 
   @Get(':caseId')
@@ -36,6 +71,7 @@ export class CasesController {
   @ApiOperation({ summary: 'The caller’s view of a case: what its organization is entitled to see, with the revision and chain hash it reflects' })
   @ApiQuery({ name: 'minRevision', required: false, description: 'wait (up to 5 s) until the view reflects at least this revision' })
   @ApiHeader({ name: 'Passerelle-Purpose', required: false, description: 'why the case is read; kept in the access log' })
+  @ApiResponse({ status: 200, description: 'The view, with its revision in ETag', schema: CASE_VIEW })
   @ApiResponse({ status: 304, description: 'If-None-Match names the current revision' })
   @ApiResponse({ status: 404, description: 'no such case for this organization (whether or not it exists for others)' })
   @ApiResponse({ status: 409, description: 'VIEW.BEHIND: the view did not reach minRevision in time; the body says where it is' })
@@ -72,14 +108,14 @@ export class CasesController {
 
   @Get(':caseId/access-log')
   @RequireRole('publisher', 'subscriber', 'auditor')
-  @ApiOperation({ summary: 'Who read the case, when and for what purpose: for auditors and the case owner' })
-  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<CaseRead[]> {
+  @ApiOperation({ summary: 'Who read the case, when and for what purpose, and every refused attempt to read it or publish to it (401, 403, 404: who, why): for auditors and the case owner' })
+  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<AccessLogEntry[]> {
     const auditor = caller.roles.includes('auditor');
     if (!auditor) {
       const view = await this.projector.viewStore().get(caller.organization.id, caseId);
       if (view?.owner !== caller.organization.id) throw new NotFoundException({ code: 'CASE.NOT_FOUND', message: `no case ${caseId} owned by ${caller.organization.id}` });
     }
-    return this.accessLog.reads(caseId);
+    return this.accessLog.entries(caseId);
   }
 }
 

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ACCESS_DENIED, accessStreamId, CASE_VIEWED, type AccessDenial } from '@passerelle/contracts';
 import { EVENT_STORE, StreamNotFound, type EventStore } from '@passerelle/event-store';
 import { randomUUID } from 'node:crypto';
-
-export const ACCESS_STREAM_PREFIX = 'access-';
-export const CASE_VIEWED = 'passerelle.access.CaseViewed';
 
 /** One read of a case by an organization. */
 export interface CaseRead {
@@ -17,23 +15,32 @@ export interface CaseRead {
   at: string;
 }
 
+/** An entry of a case's access log: a read, or a refused attempt to read or publish. */
+export type AccessLogEntry = ({ kind: 'read' } & CaseRead) | ({ kind: 'denied' } & AccessDenial);
+
 /**
  * Who read which case, when and for what: each read is an event appended to the case's
  * access stream (`access-<caseid>`), hash-chained like the case itself, so the log an auditor
- * reads cannot be edited without it showing.
+ * reads cannot be edited without it showing. Refused attempts are in the same stream
+ * (AccessDenials, from the HTTP layer and the ledger).
  */
 @Injectable()
 export class AccessLog {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async record(caseId: string, read: CaseRead): Promise<void> {
-    await this.store.appendToStream(`${ACCESS_STREAM_PREFIX}${caseId}`, [{ id: `read-${randomUUID()}`, type: CASE_VIEWED, data: { ...read } }], 'any');
+    await this.store.appendToStream(accessStreamId(caseId), [{ id: `read-${randomUUID()}`, type: CASE_VIEWED, data: { ...read } }], 'any');
   }
 
-  async reads(caseId: string): Promise<CaseRead[]> {
+  /** Every read and every refused attempt, in the order they happened. */
+  async entries(caseId: string): Promise<AccessLogEntry[]> {
     try {
-      const events = await this.store.readStream(`${ACCESS_STREAM_PREFIX}${caseId}`);
-      return events.map((e) => e.data as unknown as CaseRead);
+      const events = await this.store.readStream(accessStreamId(caseId));
+      return events.flatMap((e): AccessLogEntry[] => {
+        if (e.type === CASE_VIEWED) return [{ kind: 'read', ...(e.data as unknown as CaseRead) }];
+        if (e.type === ACCESS_DENIED) return [{ kind: 'denied', ...(e.data as unknown as AccessDenial) }];
+        return [];
+      });
     } catch (err) {
       if (err instanceof StreamNotFound) return [];
       throw err;

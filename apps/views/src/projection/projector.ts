@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, upcast, type CaseEventEnvelope } from '@passerelle/contracts';
-import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
-import { EVENT_STORE, followAll, type EventStore, type Follower } from '@passerelle/event-store';
+import { Lease, LeaseLost, runUnderLease, SQL_DATABASE, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
+import { EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type Subscription } from '@passerelle/messaging';
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
+import { describeKafkaMessage, describeStoreEvent, ParkingLot, PoisonGuard, restoreKafkaMessage, restoreStoreEvent, type PoisonGuardOptions } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import type { CommittedEvent } from '../domain/case-view';
 import { ViewStore, type ViewItem } from './view-store';
@@ -19,9 +20,11 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly logger = new Logger(Projector.name);
   private views!: ViewStore;
   private subscription: Subscription | undefined;
-  private follower: Follower | undefined;
+  private leased: { stop(): Promise<void> } | undefined;
+  private replays: { stop(): Promise<void> } | undefined;
   private readonly name: string;
   private readonly progress: FollowerProgress;
+  private readonly leaseMs: number;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -33,6 +36,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {
     this.name = `${config.groupPrefix}-views`;
     this.progress = followerProgress(metrics, 'views', () => this.store.lastPosition());
+    this.leaseMs = config.leaseSeconds * 1000;
   }
 
   viewStore(): ViewStore {
@@ -41,24 +45,55 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationBootstrap(): Promise<void> {
     this.views = await ViewStore.open(this.db);
+    const lot = await ParkingLot.open(this.db);
+    // A message the views cannot take (after bounded retries) is parked, not retried for ever
+    // nor skipped: its case's view waits behind it, the others go on; an operator replays it.
+    const parking = {
+      component: this.name,
+      lot,
+      onParked: (m) => this.logger.error({ parked: m.id, caseId: m.caseId, source: m.source, error: m.error }, `a message was parked: ${m.error.message}`),
+      onReplayed: (m) => this.logger.log({ parked: m.id, caseId: m.caseId }, 'a parked message was replayed'),
+    } satisfies Partial<PoisonGuardOptions<unknown>>;
+    const onReplayError = (err: unknown) => this.logger.error({ err }, 'could not replay parked messages; trying again');
+    // On Kafka, many views instances share the outbound topics' partitions as one consumer group.
     if (this.bus.kind === 'kafka') {
+      // A view is one organization's: a parked message holds back that organization's view of its case only.
+      const describe = (message: IncomingMessage) => {
+        const description = describeKafkaMessage(message);
+        return { ...description, caseId: description.caseId === null ? null : `${parseTopic(message.topic)?.organization ?? message.topic}/${description.caseId}` };
+      };
+      const guard = new PoisonGuard<IncomingMessage>({ ...parking, process: (messages) => this.fromTopics(messages), describe, restore: restoreKafkaMessage });
+      this.replays = guard.replayEvery(1_000, onReplayError);
       this.subscription = await subscribeToTopicSet(this.bus, {
         groupId: this.name,
         fromBeginning: true,
         topics: () => this.directory.organizations().map((o) => outboundTopic(o.id)),
         refreshMs: 2_000,
-        handleBatch: (messages) => this.fromTopics(messages),
+        handleBatch: (messages) => guard.handle(messages),
         onError: (err) => this.logger.warn({ err }, 'could not follow the outbound topics; retrying'),
       });
       this.logger.log({ group: this.name }, 'views following the outbound topics');
     } else {
-      this.follower = this.followLog();
+      // From the log, one instance follows at a time, under a lease, its writes fenced by it.
+      const lease = await Lease.open(this.db, this.name, { ttlMs: this.leaseMs });
+      const fence = (tx: Parameters<Lease['assertHeld']>[0]) => lease.assertHeld(tx);
+      const guard = new PoisonGuard<RecordedEvent>({ ...parking, fatal: (err) => err instanceof LeaseLost, process: (events) => this.fromLog(events, fence), describe: describeStoreEvent, restore: restoreStoreEvent });
+      this.leased = runUnderLease(lease, {
+        start: () => {
+          const replays = guard.replayEvery(1_000, onReplayError);
+          const follower = this.followLog(guard, fence);
+          return { stop: async () => (await replays.stop(), await follower.stop()) };
+        },
+        onChange: (state) => this.logger.log({ lease: lease.name, holder: lease.holder }, `views ${state === 'acquired' ? 'hold the lease: following the log' : state === 'lost' ? 'lost the lease: stopped' : 'stand by: another instance follows the log'}`),
+        onError: (err) => this.logger.error({ err }, 'views could not hold their lease; trying again'),
+      });
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.replays?.stop();
     await this.subscription?.close();
-    await this.follower?.stop();
+    await this.leased?.stop();
   }
 
   private async fromTopics(messages: IncomingMessage[]): Promise<void> {
@@ -66,26 +101,28 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const message of messages) {
       const organization = parseTopic(message.topic)?.organization;
       const parsed = fromKafkaMessage(message);
-      if (!organization || 'error' in parsed) {
-        // Only the relay writes these topics: an unreadable message is a bug to see, not to stop on.
-        this.logger.error({ topic: message.topic, offset: message.offset }, 'an outbound message is not a committed event; skipped');
-        continue;
-      }
+      // Only the relay writes these topics: an unreadable message is a bug to see, parked with its bytes.
+      if (!organization) throw new UnreadableMessage(`${message.topic} is not an outbound topic`);
+      if ('error' in parsed) throw new UnreadableMessage(`the message at ${message.topic}/${message.partition}/${message.offset} is not a committed event: ${parsed.error}`);
       items.push({ organization, event: committed(parsed.document as CaseEventEnvelope) });
     }
-    try {
-      await this.views.apply(items);
-      // Topics of several organizations arrive in parallel: the newest position applied.
-      const newest = items.reduce((max, item) => (BigInt(item.event.position) > max ? BigInt(item.event.position) : max), 0n);
-      if (newest > 0n) this.progress.advanced(newest);
-    } catch (err) {
-      this.logger.error({ err, messages: messages.length }, 'could not update the views; the batch will be delivered again');
-      throw err;
-    }
+    await this.views.apply(items);
+    // Topics of several organizations arrive in parallel: the newest position applied.
+    const newest = items.reduce((max, item) => (BigInt(item.event.position) > max ? BigInt(item.event.position) : max), 0n);
+    if (newest > 0n) this.progress.advanced(newest);
+  }
+
+  /** The views of these events' audiences, with the checkpoint of the last one, in one transaction. */
+  private async fromLog(events: RecordedEvent[], fence: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+    const items = events.flatMap((event) => {
+      const envelope = committed(committedEnvelope(event));
+      return caseEventMetadata(event).audience.map((organization) => ({ organization, event: envelope }));
+    });
+    await this.views.apply(items, { name: this.name, position: events.at(-1)!.position }, fence);
   }
 
   /** Embedded: the log from the views' own checkpoint, saved with each batch's effect. */
-  private followLog(): Follower {
+  private followLog(guard: PoisonGuard<RecordedEvent>, fence: (tx: SqlExecutor) => Promise<void>): Follower {
     return followAll(this.store, {
       from: async () => {
         const from = await this.views.checkpoints.read(this.name);
@@ -94,15 +131,23 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
       handle: async (batch) => {
-        const items = batch.flatMap((event) => {
-          const envelope = committed(committedEnvelope(event));
-          return caseEventMetadata(event).audience.map((organization) => ({ organization, event: envelope }));
-        });
-        await this.views.apply(items, { name: this.name, position: batch.at(-1)!.position });
+        await guard.handle(batch);
+        // Past what was parked too (it is kept, with its bytes, in the parking lot).
+        await this.views.apply([], { name: this.name, position: batch.at(-1)!.position }, fence);
         this.progress.advanced(batch.at(-1)!.position);
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'views could not follow the log; starting again from their checkpoint'),
     });
+  }
+}
+
+/** A message on an outbound topic that is no committed event: nothing a retry can fix. */
+class UnreadableMessage extends Error {
+  readonly code = 'VIEW.UNREADABLE_MESSAGE';
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreadableMessage';
   }
 }
 

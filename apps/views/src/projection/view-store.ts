@@ -66,10 +66,14 @@ export class ViewStore {
     return new ViewStore(db, await Checkpoints.open(db));
   }
 
-  /** Applies the items in order; returns how many changed a view. */
-  async apply(items: readonly ViewItem[], checkpoint?: { name: string; position: bigint }): Promise<number> {
+  /**
+   * Applies the items in order; returns how many changed a view. `fence` runs first in the
+   * transaction: a writer that lost its lease is refused there, before anything is written.
+   */
+  async apply(items: readonly ViewItem[], checkpoint?: { name: string; position: bigint }, fence?: (tx: SqlExecutor) => Promise<void>): Promise<number> {
     if (items.length === 0 && !checkpoint) return 0;
     return this.db.transaction(async (tx) => {
+      await fence?.(tx);
       const views = await this.lock(tx, items);
       const changed = new Map<string, CaseSummaryState>();
       const entries: Array<{ organization: string; caseId: string; entry: TimelineEntry }> = [];
@@ -120,12 +124,18 @@ export class ViewStore {
     return row && { ...row.view, timeline: row.timeline };
   }
 
-  async list(organization: string, filter: { status?: string; updatedSince?: string; limit: number }): Promise<CaseSummary[]> {
+  /**
+   * The organization's cases, most recently updated first. `search` matches the case id or
+   * the title the view holds, case-insensitively, as a substring (LIKE wildcards taken literally).
+   */
+  async list(organization: string, filter: { status?: string; updatedSince?: string; search?: string; limit: number }): Promise<CaseSummary[]> {
+    const pattern = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const { rows } = await this.db.query<{ view: CaseSummaryState }>(
       `SELECT view - 'current' AS view FROM view_cases
        WHERE organization = $1 AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR updated_at >= $3::timestamptz)
+         AND ($5::text IS NULL OR case_id ILIKE $5 OR view->>'title' ILIKE $5)
        ORDER BY updated_at DESC, case_id LIMIT $4`,
-      [organization, filter.status ?? null, filter.updatedSince ?? null, filter.limit],
+      [organization, filter.status ?? null, filter.updatedSince ?? null, filter.limit, pattern],
     );
     return rows.map(({ view }) => ({ caseId: view.caseId, status: view.status, owner: view.owner, title: view.title, revision: view.revision, hash: view.hash, updatedAt: view.updatedAt }));
   }

@@ -21,6 +21,15 @@ const MIGRATIONS = [
     registered_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (subject, version)
   )`,
+  // The schema ids of the Confluent-compatible API: one integer per registered version, never
+  // reused; an integrator's tooling caches schemas by it.
+  `CREATE TABLE IF NOT EXISTS schema_ids (
+    id      serial PRIMARY KEY,
+    subject text NOT NULL,
+    version integer NOT NULL,
+    UNIQUE (subject, version),
+    FOREIGN KEY (subject, version) REFERENCES schema_versions (subject, version)
+  )`,
 ];
 
 export async function openSchemaTables(db: SqlDatabase): Promise<void> {

@@ -1,6 +1,6 @@
-import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../event-store.port';
+import { jcs } from './jcs';
 
 /** The `prevHash` of every stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -22,14 +22,15 @@ export function chainHash(prevHash: string, data: Record<string, unknown>, metad
  * `{"data":<JCS(data)>,"metadata":<JCS(metadata)>}`: keys sorted, no whitespace.
  */
 export function linkHash(prevHash: string, dataJcs: string, metadataJcs: string): string {
-  return createHash('sha256').update(prevHash).update('{"data":').update(dataJcs).update(',"metadata":').update(metadataJcs).update('}').digest('hex');
+  // One update of the whole text: each update() is a call into the hash binding.
+  return createHash('sha256').update(`${prevHash}{"data":${dataJcs},"metadata":${metadataJcs}}`).digest('hex');
 }
 
 /** JCS text of a JSON value; throws on what JSON cannot hold (NaN, Infinity, a bare undefined). */
 export function canonicalJson(value: unknown): string {
   let text: string | undefined;
   try {
-    text = canonicalize(value);
+    text = jcs(value);
   } catch (err) {
     throw new TypeError(`the value cannot be canonicalized as JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

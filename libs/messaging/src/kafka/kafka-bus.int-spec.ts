@@ -1,5 +1,5 @@
 import { messageBusContract } from '../message-bus.contract';
 import { KafkaBus } from './kafka-bus';
-import { testKafkaBrokers } from '@passerelle/testing';
+import { testKafkaConnection } from '@passerelle/testing';
 
-messageBusContract('kafka', async () => new KafkaBus({ brokers: testKafkaBrokers(), clientId: 'contract-test' }), 60_000);
+messageBusContract('kafka', async () => new KafkaBus(testKafkaConnection(undefined, 'contract-test')), 60_000);

@@ -1,21 +1,16 @@
-import { Kafka, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription } from '../message-bus.port';
+import { kafkaClient, type KafkaConnectionOptions } from './kafka-connection';
 
-export interface KafkaBusOptions {
-  brokers: string[];
-  clientId: string;
-  /** Receives kafkajs' own log lines; by default they are dropped below `warn`. */
-  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+export interface KafkaBusOptions extends KafkaConnectionOptions {
+  /**
+   * Whether subscribe() first creates the topics it is given (default: yes, as the hub's
+   * services do). A member organization's client may not create topics: it sets false.
+   */
+  createTopics?: boolean;
   /** Told after each consumed batch how many messages of its partition remain behind it (metrics). */
   onConsumerLag?: (lag: { groupId: string; topic: string; partition: number; messages: number }) => void;
 }
-
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 
 /** The message bus on a Kafka cluster, through kafkajs. */
 export class KafkaBus implements MessageBus {
@@ -28,16 +23,7 @@ export class KafkaBus implements MessageBus {
   private readonly consumers = new Set<Consumer>();
 
   constructor(private readonly options: KafkaBusOptions) {
-    const log = options.log;
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: log ? logLevel.INFO : logLevel.NOTHING,
-      logCreator: () => (entry: LogEntry) => {
-        const { message, ...extra } = entry.log;
-        log?.(LEVELS[entry.level] ?? 'info', message, { namespace: entry.namespace, ...extra });
-      },
-    });
+    this.kafka = kafkaClient(options);
     // Idempotent: a retried send is written once per partition, in order. kafkajs then
     // retries without bound, so a publish waits out a broker restart instead of failing.
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
@@ -55,7 +41,7 @@ export class KafkaBus implements MessageBus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    await this.ensureTopics(options.topics);
+    if (this.options.createTopics !== false) await this.ensureTopics(options.topics);
     const start = await retryRetriable(() => this.startPositions(options));
     // A fetch returns as soon as data arrives; the wait bounds only idle polls, and with them
     // how long disconnect() (shutdown, rebalance) waits for the one in flight.

@@ -45,6 +45,8 @@ export class TokenGuard implements CanActivate {
       throw err;
     }
     if (!roles.some((role) => caller.roles.includes(role))) {
+      // Who was refused, for the access log: the token was valid, the role missing.
+      (request as Request & { refusedCaller?: VerifiedCaller }).refusedCaller = caller;
       throw new ForbiddenException({ code: 'TOKEN.ROLE_MISSING', message: `this requires the role ${roles.join(' or ')}; the token of ${caller.organization.id} carries ${caller.roles.join(', ') || 'none'}` });
     }
     request.caller = caller;

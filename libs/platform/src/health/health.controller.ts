@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 
 /** Something the target needs in order to serve: the database, the bus. */
 export interface Dependency {
@@ -21,6 +22,8 @@ export class HealthController {
 
   /** The process runs and its event loop answers; says nothing about dependencies. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process runs and answers' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -28,6 +31,7 @@ export class HealthController {
   /** 200 when every dependency answers within a few seconds, 503 naming the ones that do not. */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 when every dependency (store, bus) answers, 503 naming those that do not' })
   ready() {
     return this.health.check(
       this.dependencies.map(

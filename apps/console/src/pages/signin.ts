@@ -1,0 +1,103 @@
+import { html, nothing, render } from 'lit-html';
+import { api, ApiError } from '../api';
+import { t } from '../i18n';
+import { saveSession, type Session } from '../session';
+import { problem } from './common';
+
+interface DemoOrganization {
+  id: string;
+  name: string;
+  roles: string[];
+}
+
+interface Me {
+  organization: { id: string; name: string };
+  roles: string[];
+  expiresAt: string;
+}
+
+/**
+ * Sign-in. A hub in demo mode lists its demo organizations and issues a development token
+ * for the one picked; any hub takes a token pasted from the organization's issuer.
+ */
+export function signInPage(el: HTMLElement, reason: string | undefined, signedIn: () => void): void {
+  let demo: DemoOrganization[] | undefined;
+  let error: unknown;
+  let busy = false;
+
+  const draw = () =>
+    render(
+      html`<h1>${t('signin.title')}</h1>
+        ${reason ? html`<p class="problem" role="alert" data-testid="signin-reason">${reason}</p>` : nothing}
+        ${error ? problem(error) : nothing}
+        ${demo && demo.length > 0
+          ? html`<section aria-labelledby="demo-title">
+              <h2 id="demo-title">${t('signin.demo')}</h2>
+              <p class="muted">${t('signin.demoHelp')}</p>
+              <ul class="cards">
+                ${demo.map(
+                  (o) => html`<li>
+                    <button type="button" class="card" ?disabled=${busy} @click=${() => demoSignIn(o.id)} data-org=${o.id}>
+                      <strong>${o.name}</strong><br /><code>${o.id}</code><br />
+                      <span class="muted">${o.roles.map((r) => t(`role.${r}` as never)).join(', ')}</span>
+                    </button>
+                  </li>`,
+                )}
+              </ul>
+            </section>`
+          : nothing}
+        <section aria-labelledby="token-title">
+          <h2 id="token-title">${t('signin.token')}</h2>
+          <form @submit=${(e: Event) => { e.preventDefault(); void tokenSignIn(new FormData(e.target as HTMLFormElement).get('token')); }}>
+            <label for="token">${t('signin.tokenLabel')}</label>
+            <textarea id="token" name="token" rows="4" required spellcheck="false" autocomplete="off"></textarea>
+            <p class="muted">${t('signin.tokenHelp')}</p>
+            <button type="submit" ?disabled=${busy}>${t('signin.submit')}</button>
+          </form>
+        </section>`,
+      el,
+    );
+
+  const establish = async (token: string, via: Session['via']) => {
+    busy = true;
+    error = undefined;
+    draw();
+    try {
+      const me = await api<Me>('/federation/me', { headers: { authorization: `Bearer ${token}` }, auth: false });
+      saveSession({ token, organization: me.organization, roles: me.roles, expiresAt: me.expiresAt, via });
+      signedIn();
+    } catch (err) {
+      error = err;
+      busy = false;
+      draw();
+    }
+  };
+
+  const demoSignIn = async (organization: string) => {
+    try {
+      const minted = await api<{ token: string }>('/demo/tokens', { method: 'POST', body: { organization }, auth: false });
+      await establish(minted.token, 'demo');
+    } catch (err) {
+      error = err;
+      draw();
+    }
+  };
+
+  const tokenSignIn = async (raw: FormDataEntryValue | null) => {
+    const token = String(raw ?? '').trim().replace(/^Bearer\s+/i, '');
+    if (token) await establish(token, 'token');
+  };
+
+  draw();
+  api<DemoOrganization[]>('/demo/organizations', { auth: false }).then(
+    (list) => {
+      demo = list;
+      draw();
+    },
+    (err: unknown) => {
+      // No demo routes: a hub in stack mode. Only the pasted token remains.
+      if (!(err instanceof ApiError && err.status === 404)) error = err;
+      draw();
+    },
+  );
+}

@@ -1,0 +1,84 @@
+import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
+import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
+import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
+import type { VerifiableEvent } from './history';
+
+/** One check of one event: passed, or failed with a stable code and why. */
+export interface CheckOutcome {
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+/** The three checks an auditor sees beside each event. */
+export interface EventChecks {
+  revision: string;
+  position: string;
+  eventId: string;
+  /** Its own hash, its link to the event before it, its place in the revision order. */
+  chain: CheckOutcome;
+  /** The publisher's signature with the key valid when the hub received the event; `kid` from its header. */
+  signature: CheckOutcome & { kid?: string };
+  /** The event against its type's schema; the first failing JSON pointer when it does not match. */
+  schema: CheckOutcome & { pointer?: string };
+}
+
+/**
+ * Checks each event of one stream on its own, so a page can put a badge on every event: unlike
+ * HistoryVerifier, which stops at the first failure, an event after a tampered one is judged
+ * by its own content and its link to the stored event before it. The verdict on the whole
+ * history (and the first failure) stays verifyStream's.
+ */
+export function checkEachEvent(events: readonly VerifiableEvent[], options: { signatures?: EventSignatureVerifier; validator?: EventValidator } = {}): EventChecks[] {
+  return events.map((event, i) => {
+    const previous = i === 0 ? undefined : events[i - 1];
+    const expectedRevision = previous ? previous.revision + 1n : 0n;
+    const expectedPrev = previous ? previous.hash : GENESIS_HASH;
+    let chain: CheckOutcome = { ok: true };
+    if (chainHash(event.prevHash, event.data, event.metadata) !== event.hash) {
+      chain = { ok: false, code: 'modified', message: `revision ${event.revision} does not match its own hash: its content was changed after it was recorded` };
+    } else if (event.revision !== expectedRevision) {
+      chain = { ok: false, code: event.revision < expectedRevision ? 'reordered' : 'missing', message: `revision ${event.revision} stands where revision ${expectedRevision} should` };
+    } else if (event.prevHash !== expectedPrev) {
+      chain = { ok: false, code: 'modified', message: `revision ${event.revision} does not follow the event stored before it: one of them was rewritten` };
+    }
+    const isCase = event.streamId.startsWith(CASE_STREAM_PREFIX);
+    return {
+      revision: String(event.revision),
+      position: String(event.position),
+      eventId: event.id,
+      chain,
+      signature: isCase && options.signatures ? checkSignature(event, options.signatures) : { ok: true },
+      schema: isCase && options.validator ? checkSchema(event, options.validator) : { ok: true },
+    };
+  });
+}
+
+function checkSignature(event: VerifiableEvent, signatures: EventSignatureVerifier): EventChecks['signature'] {
+  const jws = typeof event.metadata.signature === 'string' ? event.metadata.signature : undefined;
+  const kid = jws ? keyIdOf(jws) : undefined;
+  try {
+    signatures.verifySync(event.data as { source: string }, jws, new Date(String(event.metadata.receivedAt)));
+    return { ok: true, ...(kid ? { kid } : {}) };
+  } catch (err) {
+    if (!(err instanceof IdentityError)) throw err;
+    return { ok: false, code: err.code, message: err.message, ...(kid ? { kid } : {}) };
+  }
+}
+
+function checkSchema(event: VerifiableEvent, validator: EventValidator): EventChecks['schema'] {
+  const result = validator.validate(event.data);
+  if (result.valid) return { ok: true };
+  const first = result.errors[0];
+  return { ok: false, code: result.code, message: first ? `${first.pointer || '/'} ${first.message}` : result.code, pointer: first?.pointer || '/' };
+}
+
+/** The kid in a compact JWS's protected header, if it can be read. */
+function keyIdOf(jws: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid.slice(0, 128) : undefined;
+  } catch {
+    return undefined;
+  }
+}
