@@ -77,20 +77,33 @@ describe('deployment files', () => {
   });
 
   describe('Compose file', () => {
-    it('passes docker-compose config, with every component from one image, Kafka, PostgreSQL and Prometheus', async () => {
+    it('passes docker-compose config, with every component from one image on the secured listener, Kafka, PostgreSQL and Prometheus', async () => {
       const { dockerCompose } = testOperationsTools();
 
       const result = await run(dockerCompose, ['-f', 'deploy/compose.yaml', 'config'], { env: { PASSERELLE_KAFKA_KEYSTORE_PASSWORD: 'test-only' } });
       expect(result.code).toBe(0);
-      const config = parse(result.output) as { services: Record<string, { image?: string; environment?: Record<string, string> }> };
+      type Service = { image?: string; environment?: Record<string, string>; secrets?: Array<{ source: string; target: string }>; depends_on?: Record<string, unknown> };
+      const config = parse(result.output) as { services: Record<string, Service> };
       expect(Object.keys(config.services).sort()).toEqual([...COMPONENTS, 'kafka', 'postgres', 'prometheus'].sort());
       for (const component of COMPONENTS) {
-        expect(config.services[component]).toMatchObject({ image: 'passerelle:latest', environment: { PASSERELLE_TARGET: component, KAFKA_BROKERS: 'kafka:19092' } });
+        const service = config.services[component]!;
+        expect(service).toMatchObject({
+          image: 'passerelle:latest',
+          environment: { PASSERELLE_TARGET: component, KAFKA_BROKERS: 'kafka:19092', KAFKA_CA_FILE: '/run/secrets/kafka-ca', PASSERELLE_KAFKA_ISSUER_KEYS: '/run/secrets/kafka-issuer-keys' },
+        });
+        expect(service.environment).not.toHaveProperty('KAFKA_SECURITY');
+        expect(service.secrets!.map((s) => s.target).sort()).toEqual(['kafka-ca', 'kafka-issuer-keys', 'postgres-password']);
+        // The federation grants the others' ACLs: they start after it.
+        if (component !== 'federation') expect(Object.keys(service.depends_on!)).toContain('federation');
       }
       expect(config.services.kafka!.environment).toMatchObject({
         KAFKA_PROCESS_ROLES: 'broker,controller',
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT',
-        KAFKA_LISTENER_NAME_EXTERNAL_OAUTHBEARER_SASL_OAUTHBEARER_JWT_VALIDATOR_CLASS: 'org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator',
+        KAFKA_ADVERTISED_LISTENERS: expect.stringContaining('INTERNAL://kafka:19092'),
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:SASL_SSL,EXTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT',
+        KAFKA_LISTENERS: expect.stringContaining('CONTROLLER://localhost:9094'),
+        KAFKA_SASL_OAUTHBEARER_JWT_VALIDATOR_CLASS: 'org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator',
+        KAFKA_SUPER_USERS: 'User:hub_admin',
+        KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: 'false',
       });
     }, 60_000);
 
@@ -152,6 +165,17 @@ describe('deployment files', () => {
         expect(budgets).toHaveLength(1);
       }
       expect(of('Secret').map((s) => s.metadata.name).sort()).toEqual(['passerelle-database', 'passerelle-hub-key', 'passerelle-kafka-client']);
+      // Every component on the secured listener, its key ring and CA from the mounted Secret.
+      const settings = of('ConfigMap').find((c) => c.metadata.name === 'passerelle')!.data;
+      const client = of('Secret').find((s) => s.metadata.name === 'passerelle-kafka-client')!;
+      expect(settings).toMatchObject({ KAFKA_BROKERS: 'kafka.passerelle.svc:9093', KAFKA_CA_FILE: '/var/run/secrets/passerelle/kafka/ca.pem', PASSERELLE_KAFKA_ISSUER_KEYS: '/var/run/secrets/passerelle/kafka/issuer-keys.json' });
+      expect(settings).not.toHaveProperty('KAFKA_SECURITY');
+      expect(Object.keys(client.stringData).sort()).toEqual(['ca.pem', 'issuer-keys.json']);
+      for (const deployment of of('Deployment')) {
+        const pod = deployment.spec.template.spec;
+        expect({ name: deployment.metadata.name, mount: pod.containers[0].volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/var/run/secrets/passerelle/kafka')?.name }).toEqual({ name: deployment.metadata.name, mount: 'kafka-client' });
+        expect(pod.volumes.find((v: { name: string }) => v.name === 'kafka-client').secret.secretName).toBe('passerelle-kafka-client');
+      }
       // One relay per hub: never two during a rollout.
       expect(of('Deployment').find((d) => d.metadata.name === 'passerelle-relay')!.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
     });

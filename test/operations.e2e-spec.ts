@@ -1,6 +1,6 @@
 import type { CaseEventEnvelope } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
-import { admitTestOrganization, caseEvent, createScratchDatabase, testKafkaBrokers, testOperationsTools, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, createScratchDatabase, testKafkaConnection, testKafkaEnv, testOperationsTools, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -64,7 +64,9 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
     hub = spawnTarget('hub', {
       PASSERELLE_HUB_KEY_FILE: join(keyDir, 'hub-key.json'),
       PASSERELLE_CHECKPOINT_INTERVAL: '0',
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      // The secured broker (SASL_SSL + OAUTHBEARER): the hub mints its services' tokens with
+      // the run's key ring and trusts the run's CA; its federation grants their ACLs.
+      ...testKafkaEnv(),
       DATABASE_URL: scratch.url,
       PASSERELLE_GROUP_PREFIX: `ops-${randomUUID()}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -73,7 +75,7 @@ describe('operations: metrics a real Prometheus scrapes, traces across Kafka', (
     });
     url = await listeningUrl(hub, 120_000);
     // The organization's own consumer, as a ministry runs it.
-    ministry = new KafkaBus({ brokers: testKafkaBrokers(), clientId: 'ops-ministry' });
+    ministry = new KafkaBus(testKafkaConnection(undefined, 'ops-ministry'));
     await ministry.subscribe({ groupId: `ops-${org.id}`, topics: [`passerelle.outbound.${org.id}`], fromBeginning: true, handleBatch: async (messages) => void outbound.push(...messages) });
 
     // Traffic: one accepted event, one refused for its signature, both in the publisher's trace.
@@ -227,6 +229,10 @@ describe('operations: misconfiguration at start-up', () => {
     [{ PASSERELLE_TARGET: 'ledger,billing' }, 'passerelle hub: cannot start: PASSERELLE_TARGET names "billing", which is not a component: use all, or some of federation, schemas, ledger, relay, views, gateway, audit, insights'],
     [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'passerelle hub: cannot start: OTEL_TRACES_SAMPLER=sometimes is not a sampler: use one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'passerelle hub: cannot start: OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 uses collector:: OTLP/HTTP needs http:// or https://'],
+    [
+      { KAFKA_BROKERS: 'kafka:9093' },
+      "passerelle hub: cannot start: KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",
+    ],
   ])('refuses %j with one line on stderr and status 1', async (env, line) => {
     const target = spawnTarget('hub', { PASSERELLE_DATA_DIR: 'memory://', ...env });
 
