@@ -71,6 +71,19 @@ module.exports = {
       to: { path: '(^|/)node_modules/(kafkajs|pg|@electric-sql/pglite)/' },
     },
     {
+      name: 'telemetry-and-metrics-clients-in-their-lib',
+      comment: 'OpenTelemetry (SDK, exporters, API) only in libs/telemetry, its SDK only under otel/; prom-client only in libs/metrics: apps use @passerelle/telemetry and @passerelle/metrics.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: ['^libs/telemetry/src/otel/', '^libs/metrics/'] },
+      to: { path: ['(^|/)node_modules/@opentelemetry/(?!api/)', '(^|/)node_modules/prom-client/'] },
+    },
+    {
+      name: 'opentelemetry-api-in-telemetry-only',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '^libs/telemetry/' },
+      to: { path: '(^|/)node_modules/@opentelemetry/api/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

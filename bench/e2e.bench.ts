@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { HUB_ADMIN_PRINCIPAL, inboundTopic, outboundTopic } from '@passerelle/contracts';
@@ -34,7 +35,7 @@ interface Org {
  * the same messages to the same topics, in the same run.
  */
 /** Ledger and relay as processes on the real broker, three organizations with 300 shared cases. */
-async function stack(infra: Infrastructure, broker?: ProvidedKafka) {
+async function stack(infra: Infrastructure, broker?: ProvidedKafka, extraEnv: Record<string, string> = {}) {
   const kafka = broker ?? (await infra.kafkaBroker());
   const url = await infra.database();
   const db = await PostgresDatabase.open({ url });
@@ -47,7 +48,7 @@ async function stack(infra: Infrastructure, broker?: ProvidedKafka) {
   const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'bench-e2e'));
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   await grantHubServices(prefix, kafka);
-  const env = { ...kafkaEnvironment(kafka), DATABASE_URL: url, PASSERELLE_GROUP_PREFIX: prefix, LOG_LEVEL: 'info', PASSERELLE_CHECKPOINT_INTERVAL: '0' };
+  const env = { ...kafkaEnvironment(kafka), DATABASE_URL: url, PASSERELLE_GROUP_PREFIX: prefix, LOG_LEVEL: 'info', PASSERELLE_CHECKPOINT_INTERVAL: '0', ...extraEnv };
   const counter = new DeliveryCounter();
   await bus.ensureTopics(orgs.flatMap(({ org }) => [inboundTopic(org.id), outboundTopic(org.id)]));
   await bus.subscribe({ groupId: `${prefix}-count`, topics: orgs.map(({ org }) => outboundTopic(org.id)), fromBeginning: false, handleBatch: async (messages) => counter.seen(messages.map((m) => m.value)) });
@@ -160,6 +161,69 @@ async function securedVersusPlaintext(infra: Infrastructure, secured: { rate: nu
   } finally {
     await plaintext.stop();
   }
+}
+
+/**
+ * What observability costs: the same ledger + relay stack, once with tracing off and nobody
+ * scraping, once with every event traced (sampler always_on, OTLP/HTTP protobuf to a local
+ * collector that accepts and drops) and both processes' /metrics scraped every second.
+ * Sustained throughput of each, in the same run; goal ≥ 0.95×. The metric instruments
+ * themselves are in both runs (they cannot be switched off; a counter costs nanoseconds).
+ */
+export async function observabilityBenchmark(infra: Infrastructure): Promise<Figure[]> {
+  let without: Awaited<ReturnType<typeof sustained>>;
+  {
+    const plain = await stack(infra);
+    try {
+      process.stderr.write('bench: observability: tracing off, not scraped…\n');
+      without = await sustained(plain.bus, plain.orgs, plain.counter, [plain.ledger.child, plain.relay.child]);
+    } finally {
+      await Promise.allSettled([stop(plain.ledger), stop(plain.relay)]);
+      await plain.bus.close();
+    }
+  }
+  const collector = await nullCollector();
+  const observed = await stack(infra, undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_TRACES_SAMPLER: 'always_on' });
+  const scraping = setInterval(() => {
+    for (const target of [observed.ledger, observed.relay]) void fetch(`${target.url}/metrics`).then((r) => r.text(), () => undefined);
+  }, 1_000);
+  let withIt: Awaited<ReturnType<typeof sustained>>;
+  try {
+    process.stderr.write('bench: observability: every event traced, /metrics scraped every second…\n');
+    withIt = await sustained(observed.bus, observed.orgs, observed.counter, [observed.ledger.child, observed.relay.child]);
+  } finally {
+    clearInterval(scraping);
+    await Promise.allSettled([stop(observed.ledger), stop(observed.relay)]);
+    await observed.bus.close();
+    await collector.close();
+  }
+  return [
+    {
+      benchmark: 'e2e with traces and metrics scraped, ledger + relay',
+      unit: 'events/s',
+      value: withIt.rate,
+      rounds: withIt.perSecond,
+      baseline: { name: 'tracing off, not scraped', value: without.rate, rounds: without.perSecond },
+      ratio: withIt.rate / without.rate,
+      goal: { ratio: 0.95 },
+      note: `sustained ${SUSTAINED_S} s each; sampler always_on; the collector received ${collector.spans()} span batches`,
+    },
+  ];
+}
+
+/** An OTLP/HTTP endpoint that accepts every export and keeps nothing. */
+async function nullCollector(): Promise<{ url: string; spans: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      received += 1;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, spans: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /**
@@ -352,23 +416,30 @@ function serviceMessage(owner: Org, n: number): Promise<OutgoingMessage> {
 interface Started {
   child: ChildProcess;
   exited: Promise<void>;
+  /** Where it serves HTTP (/metrics), from its "listening" line. */
+  url: string;
 }
 
 async function start(app: string, env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let url = '';
   await new Promise<void>((resolve, reject) => {
     let out = '';
     let err = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('listening on')) resolve();
+      const listening = /"url":"([^"]+)"[^\n]*listening on/.exec(out);
+      if (listening) {
+        url = listening[1]!;
+        resolve();
+      }
     });
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.once('exit', () => reject(new Error(`${app} ended before listening: ${err}`)));
   });
   child.stdout!.resume();
-  return { child, exited };
+  return { child, exited, url };
 }
 
 async function stop(target: Started): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
 import { consoleBenchmark } from './console.bench';
-import { e2eBenchmark, soakBenchmark } from './e2e.bench';
+import { e2eBenchmark, observabilityBenchmark, soakBenchmark } from './e2e.bench';
 import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
 import { insightsBenchmark } from './insights.bench';
@@ -25,6 +25,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   views: viewsBenchmark,
   http: httpBenchmark,
   e2e: e2eBenchmark,
+  observability: observabilityBenchmark,
   insights: insightsBenchmark,
   soak: soakBenchmark,
   console: consoleBenchmark,

@@ -1,4 +1,4 @@
-import { provideChromium, provideKafka, providePostgres, type ProvidedKafka, type ProvidedPostgres } from '@passerelle/testing';
+import { provideChromium, provideKafka, provideOperationsTools, providePostgres, type ProvidedKafka, type ProvidedPostgres } from '@passerelle/testing';
 
 declare global {
   // Handed from global setup to global teardown (same process).
@@ -13,10 +13,10 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const infra: NonNullable<typeof globalThis.__passerelleInfra> = {};
   globalThis.__passerelleInfra = infra;
-  const [kafka, postgres, chromium] = await Promise.allSettled([provideKafka(), providePostgres(), provideChromium()]);
+  const [kafka, postgres, tools, chromium] = await Promise.allSettled([provideKafka(), providePostgres(), provideOperationsTools(), provideChromium()]);
   if (kafka.status === 'fulfilled') infra.kafka = kafka.value;
   if (postgres.status === 'fulfilled') infra.postgres = postgres.value;
-  const failed = [kafka, postgres].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failed = [kafka, postgres, tools].find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     // Stop what did come up, so a failed run leaves no broker or database behind.
     await Promise.allSettled([infra.kafka?.stop(), infra.postgres?.stop()]);
@@ -38,7 +38,11 @@ export default async function globalSetup(): Promise<void> {
   const browser: { path?: string; description: string } = chromium.status === 'fulfilled' ? chromium.value : { description: `Chromium: ${String(chromium.reason)}` };
   if (browser.path) process.env.PASSERELLE_TEST_CHROMIUM = browser.path;
   else process.env.PASSERELLE_TEST_CHROMIUM_MISSING = browser.description;
+  const ops = (tools as PromiseFulfilledResult<Awaited<ReturnType<typeof provideOperationsTools>>>).value;
+  process.env.PASSERELLE_TEST_PROMTOOL = ops.promtool;
+  process.env.PASSERELLE_TEST_PROMETHEUS = ops.prometheus;
+  process.env.PASSERELLE_TEST_DOCKER_COMPOSE = ops.dockerCompose;
   process.stdout.write(
-    `\ninfrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s:\n  kafka: ${infra.kafka!.description}\n  postgres: ${infra.postgres!.description}\n  chromium: ${browser.description}\n`,
+    `\ninfrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s:\n  kafka: ${infra.kafka!.description}\n  postgres: ${infra.postgres!.description}\n  chromium: ${browser.description}\n  tools: ${ops.description}\n`,
   );
 }

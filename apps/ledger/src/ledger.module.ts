@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { InboundConsumer } from './ingest/inbound.consumer';
+import { LedgerMetrics } from './ledger.metrics';
 import { CaseRepository } from './record-case-events/case-repository';
 import { RecordCaseEventsHandler } from './record-case-events/record-case-events.handler';
 import { RejectionLog } from './rejections/rejection-log';
@@ -17,6 +18,7 @@ import { RejectionsController } from './rejections/rejections.http.controller';
     // repositories and logs
     { provide: CaseRepository, inject: [EVENT_STORE], useFactory: (store: EventStore) => new CaseRepository(store) },
     RejectionLog,
+    LedgerMetrics,
     // consumers
     InboundConsumer,
   ],

@@ -73,6 +73,14 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(verifyChain(events)).toEqual({ ok: true });
     }, timeoutMs);
 
+    it('tells the position of the newest event, which followers measure their lag against', async () => {
+      const before = await store.lastPosition();
+      const appended = await store.appendToStream(newStream(), [event('Noted'), event('Noted')], 'no_stream');
+
+      const after = await store.lastPosition();
+      expect(after >= appended.positions[1]! && appended.positions[1]! > before).toBe(true);
+    }, timeoutMs);
+
     it('reads a stream forwards, backwards, from a revision and with a limit', async () => {
       const id = newStream();
       // 12 events: past 9, text order and numeric order differ.

@@ -137,6 +137,8 @@ export interface EventStore {
   streamHead(streamId: string): Promise<StreamHeadRecord | undefined>;
   /** Every stream's head (ordered by stream id) and the log position they are consistent with. */
   heads(filter?: { streamPrefix?: string }): Promise<{ position: bigint; heads: Array<StreamHeadRecord & { streamId: string }> }>;
+  /** The position of the newest event in the log (0 when empty): how far its followers must go. */
+  lastPosition(): Promise<bigint>;
   /** Ends subscriptions and releases what the store opened. */
   close(): Promise<void>;
 }

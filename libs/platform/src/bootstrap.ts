@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { parseStrictJson } from '@passerelle/contracts';
 import { SQL_DATABASE, identifyInstance, type SqlDatabase } from '@passerelle/database';
+import { startTracing, type Tracing } from '@passerelle/telemetry';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config';
 import type { Logger } from 'pino';
@@ -39,6 +40,8 @@ export class StartupError extends Error {
 export async function runTarget(name: string, components: readonly Component[], env: NodeJS.ProcessEnv = process.env): Promise<RunningTarget> {
   const config = loadConfig(env, `passerelle-${name}`);
   const logger = createLogger(name, config.logLevel);
+  // Before anything else, so every span of the start-up has a provider; never fails the start.
+  const tracing = await startTracing(name, config.tracing, { info: (msg, fields) => logger.info(fields ?? {}, msg), warn: (msg, fields) => logger.warn(fields ?? {}, msg) }, env);
   let app: INestApplication | undefined;
   try {
     const nest = await NestFactory.create<NestExpressApplication>(composeTarget(name, components, config), {
@@ -75,10 +78,11 @@ export async function runTarget(name: string, components: readonly Component[], 
     const address = app.getHttpServer().address() as AddressInfo;
     const url = `http://${config.http.host}:${address.port}`;
     logger.info({ url, components: components.map((c) => c.name), ...details }, `${name} listening on ${url}`);
-    stopOnSignals(name, app, logger);
+    stopOnSignals(name, app, logger, tracing);
     return { app, url };
   } catch (err) {
     await app?.close().catch(() => undefined);
+    await tracing.shutdown();
     throw err;
   }
 }
@@ -119,7 +123,7 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
  * let the process end by itself. Ending with status 0 then proves nothing was left open; if
  * closing hangs, exit 1 after a bound so an orchestrator is not kept waiting.
  */
-function stopOnSignals(name: string, app: INestApplication, logger: Logger): void {
+function stopOnSignals(name: string, app: INestApplication, logger: Logger, tracing: Tracing): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     // The same signal may come twice: Ctrl-C reaches the whole process group, and npm forwards
@@ -136,7 +140,10 @@ function stopOnSignals(name: string, app: INestApplication, logger: Logger): voi
     }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
     app.close().then(
-      () => logger.info(`${name} stopped`),
+      async () => {
+        await tracing.shutdown();
+        logger.info(`${name} stopped`);
+      },
       (err: unknown) => {
         logger.error({ err }, `${name} failed to stop cleanly`);
         process.exitCode = 1;

@@ -31,6 +31,18 @@ describe('loadConfig', () => {
     expect(config.seedDemoFederation).toBe(false);
   });
 
+  it('traces only when an OTLP endpoint or exporter is named, to the specification’s URL', () => {
+    expect(loadConfig({}).tracing).toEqual({ enabled: false, reason: 'no OTEL_EXPORTER_OTLP_ENDPOINT' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      enabled: true,
+      exporter: 'otlp',
+      protocol: 'http/protobuf',
+      endpoint: 'http://collector:4318/v1/traces',
+    });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing).toMatchObject({ endpoint: 'https://c/traces', protocol: 'http/json' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toEqual({ enabled: false, reason: 'OTEL_SDK_DISABLED=true' });
+  });
+
   it('connects to Kafka in plaintext only when KAFKA_SECURITY=plaintext says so', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext' }).bus).toEqual({ kind: 'kafka', brokers: ['k1:9092'], clientId: 'passerelle', security: { kind: 'plaintext' } });
   });
@@ -45,6 +57,15 @@ describe('loadConfig', () => {
     [{ PASSERELLE_MAX_ENVELOPE_BYTES: '10' }, 'PASSERELLE_MAX_ENVELOPE_BYTES=10 is not a usable size: give bytes, from 1024 to 67108864'],
     [{ PASSERELLE_MAX_HEADER_BYTES: '16k' }, 'PASSERELLE_MAX_HEADER_BYTES=16k is not a usable size: give bytes, from 1024 to 67108864'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL=loud is unknown: use one of fatal, error, warn, info, debug, trace, silent'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 uses collector:: OTLP/HTTP needs http:// or https://'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, "OTEL_EXPORTER_OTLP_ENDPOINT=not a url is not a URL: give the collector's OTLP/HTTP address, e.g. http://otel-collector:4318"],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported here: use http/protobuf or http/json'],
+    [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER=sometimes is not a sampler: use one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio'],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }, 'OTEL_TRACES_SAMPLER_ARG=2 is not a ratio: use a number from 0 to 1'],
+    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER=jaeger is not an exporter: use otlp, console or none'],
+    [{ OTEL_BSP_MAX_QUEUE_SIZE: 'lots' }, 'OTEL_BSP_MAX_QUEUE_SIZE=lots is not a usable number: give a whole number above 0'],
+    [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED=yes: use true or false'],
+    [{ PASSERELLE_HUB_KEY_FILE: '/run/secrets/none/hub-key.json' }, "PASSERELLE_HUB_KEY_FILE=/run/secrets/none/hub-key.json: no such file: mount the hub's signing key there (a private ES256 JWK), or unset it to keep the key in the database"],
     [
       { KAFKA_BROKERS: 'k1:9092' },
       "KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",

@@ -1,3 +1,5 @@
+import { readTracingSettings, type TracingSettings } from '@passerelle/telemetry';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Which store holds the events: an embedded PGlite folder, or a PostgreSQL server. */
@@ -52,6 +54,13 @@ export interface PlatformConfig {
   keysDir: string;
   /** Seed a demo federation into an empty store: on by default in embedded mode only. */
   seedDemoFederation: boolean;
+  /** OpenTelemetry traces, from the standard OTEL_* variables. */
+  tracing: TracingSettings;
+  /**
+   * A file holding the hub's checkpoint signing key (a private ES256 JWK, e.g. mounted from
+   * a Kubernetes Secret); unset: the key is created and kept in the database.
+   */
+  hubKeyFile?: string;
 }
 
 /** A configuration value that cannot be used; the message names the variable and the fix. */
@@ -173,7 +182,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
   const seed = env.PASSERELLE_DEMO_FEDERATION ?? (store.kind === 'pglite' ? 'on' : 'off');
   if (seed !== 'on' && seed !== 'off') throw new ConfigError(`PASSERELLE_DEMO_FEDERATION=${seed}: use on or off`);
 
+  let tracing: TracingSettings;
+  try {
+    tracing = readTracingSettings(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+
+  const hubKeyFile = env.PASSERELLE_HUB_KEY_FILE ? resolve(env.PASSERELLE_HUB_KEY_FILE) : undefined;
+  if (hubKeyFile) {
+    let isFile = false;
+    try {
+      isFile = statSync(hubKeyFile).isFile();
+    } catch {
+      // reported below
+    }
+    if (!isFile) {
+      throw new ConfigError(`PASSERELLE_HUB_KEY_FILE=${env.PASSERELLE_HUB_KEY_FILE}: no such file: mount the hub's signing key there (a private ES256 JWK), or unset it to keep the key in the database`);
+    }
+  }
+
   return {
+    ...(hubKeyFile ? { hubKeyFile } : {}),
+    tracing,
     tokens: {
       audience: env.PASSERELLE_TOKEN_AUDIENCE ?? 'urn:passerelle:hub',
       maxTokenAgeSeconds: seconds(env, 'PASSERELLE_TOKEN_MAX_AGE', 3600),

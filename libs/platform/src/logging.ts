@@ -1,13 +1,16 @@
 import type { LoggerService } from '@nestjs/common';
+import { traceFields } from '@passerelle/telemetry';
 import pino, { type Logger } from 'pino';
 
-/** One JSON object per line on stdout, with the target's name on every line. */
+/** One JSON object per line on stdout, with the target's name on every line, and trace_id inside a span. */
 export function createLogger(service: string, level: string): Logger {
   return pino({
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // A line logged inside a traced span names its trace, to find the trace from the log.
+    mixin: traceFields,
   });
 }
 

@@ -3,11 +3,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule, SQL_DATABASE, type DatabaseOptions } from '@passerelle/database';
 import { EventStoreModule } from '@passerelle/event-store';
 import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
+import { Metrics } from '@passerelle/metrics';
 import { ConfigError, type PlatformConfig } from './config';
 import { AccessDenialsModule } from './access/access-denials';
 import { kafkaConnection } from './kafka-connection';
 import { IdentityModule } from './auth/identity.module';
 import { HealthController, READINESS_DEPENDENCIES, type Dependency } from './health/health.controller';
+import { consumerLagObserver, MetricsController, MetricsModule } from './metrics/metrics';
 
 /** A module of the hub (ledger, relay, …) and the infrastructure it needs to run. */
 export interface Component {
@@ -46,7 +48,9 @@ export function composeTarget(name: string, components: readonly Component[], co
     );
   }
 
-  const imports: DynamicModule['imports'] = [TerminusModule.forRoot({ logger: false }), PlatformConfigModule.forRoot(config)];
+  // Every target serves GET /metrics; each component registers its own metrics on this one.
+  const metrics = new Metrics();
+  const imports: DynamicModule['imports'] = [TerminusModule.forRoot({ logger: false }), PlatformConfigModule.forRoot(config), MetricsModule.forRoot(metrics)];
   const checks: Array<[string, InjectionToken]> = [];
   if (needs.has('store')) {
     const options: DatabaseOptions =
@@ -57,7 +61,8 @@ export function composeTarget(name: string, components: readonly Component[], co
     checks.push(['database', SQL_DATABASE]);
   }
   if (needs.has('bus')) {
-    const options: MessagingOptions = config.bus.kind === 'kafka' ? { kind: 'kafka', ...kafkaConnection(config.bus, name) } : config.bus;
+    const options: MessagingOptions =
+      config.bus.kind === 'kafka' ? { kind: 'kafka', ...kafkaConnection(config.bus, name), onConsumerLag: consumerLagObserver(metrics) } : config.bus;
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }
@@ -71,7 +76,7 @@ export function composeTarget(name: string, components: readonly Component[], co
   return {
     module: TargetModule,
     imports,
-    controllers: [HealthController],
+    controllers: [HealthController, MetricsController],
     providers: [
       {
         provide: READINESS_DEPENDENCIES,

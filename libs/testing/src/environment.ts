@@ -30,3 +30,12 @@ export function testKafkaDescription(): string {
 export function testDatabaseUrl(): string {
   return required('PASSERELLE_TEST_DATABASE_URL');
 }
+
+/** promtool, prometheus and docker-compose, found or installed by the global setup. */
+export function testOperationsTools(): { promtool: string; prometheus: string; dockerCompose: string } {
+  return {
+    promtool: required('PASSERELLE_TEST_PROMTOOL'),
+    prometheus: required('PASSERELLE_TEST_PROMETHEUS'),
+    dockerCompose: required('PASSERELLE_TEST_DOCKER_COMPOSE'),
+  };
+}

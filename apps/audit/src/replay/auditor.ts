@@ -3,6 +3,7 @@ import { CASE_STREAM_PREFIX, caseEventMetadata, caseStreamId, defaultSchemasDir,
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, keyStateAt, type EventSignatureVerifier, type FederationDirectory } from '@passerelle/identity';
+import { METRICS, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import { checkEachEvent, verifyLog, verifyStream, type AuditBundle, type VerificationReport } from '@passerelle/verification';
 import { CheckpointService } from '../checkpoints/checkpoint-service';
@@ -25,6 +26,8 @@ export class CaseNotFound extends Error {
 export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Auditor.name);
   private validator!: RegisteredValidator;
+  private readonly verifications;
+  private readonly failures;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -34,7 +37,26 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly checkpoints: CheckpointService,
     private readonly hubKeys: HubKeys,
-  ) {}
+    @Inject(METRICS) metrics: Metrics,
+  ) {
+    // A failed verification means a history was altered, reordered or cut: an incident.
+    // Both start at 0, so the first failure is an increase Prometheus can see.
+    this.verifications = metrics.counter({ name: 'passerelle_audit_verifications_total', help: 'Verifications of a case or of the log run by the audit component', labelNames: ['scope'] });
+    this.failures = metrics.counter({ name: 'passerelle_audit_verification_failures_total', help: 'Verifications that found a history altered, reordered, truncated or badly signed', labelNames: ['scope'] });
+    for (const scope of ['case', 'log']) {
+      this.verifications.inc({ scope }, 0);
+      this.failures.inc({ scope }, 0);
+    }
+  }
+
+  private counted<T extends VerificationReport>(scope: 'case' | 'log', report: T): T {
+    this.verifications.inc({ scope });
+    if (!report.ok) {
+      this.failures.inc({ scope });
+      this.logger.error({ scope, failure: report.failure }, `verification failed: ${report.failure?.message ?? 'see the report'}`);
+    }
+    return report;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.validator = await RegisteredValidator.open(this.db, await readSchemaDirectory(defaultSchemasDir()), {
@@ -65,7 +87,7 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
       head,
       checkpointed: proof ? { revision: BigInt(proof.head.revision), hash: proof.head.hash } : undefined,
     });
-    return proof ? { ...report, checkpoint: { position: proof.checkpoint.payload.position, at: proof.checkpoint.payload.at } } : report;
+    return this.counted('case', proof ? { ...report, checkpoint: { position: proof.checkpoint.payload.position, at: proof.checkpoint.payload.at } } : report);
   }
 
   /**
@@ -116,8 +138,8 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /** The whole log, or the events received in [from, to). */
-  verifyLog(range: { from?: Date; to?: Date } = {}): Promise<VerificationReport> {
-    return verifyLog(this.store, { ...range, signatures: this.signatures, validator: this.validator.validator() });
+  async verifyLog(range: { from?: Date; to?: Date } = {}): Promise<VerificationReport> {
+    return this.counted('log', await verifyLog(this.store, { ...range, signatures: this.signatures, validator: this.validator.validator() }));
   }
 
   /**

@@ -3,7 +3,9 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags }
 import { EXCHANGE_HEADERS, inboundTopic, STRUCTURED_CONTENT_TYPE, type Receipt } from '@passerelle/contracts';
 import type { VerifiedCaller } from '@passerelle/identity';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
+import { LATENCY_BUCKETS_SECONDS, METRICS, type Metrics } from '@passerelle/metrics';
 import { Caller, PLATFORM_CONFIG, RequireRole, type PlatformConfig } from '@passerelle/platform';
+import { traced, traceHeaders } from '@passerelle/telemetry';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ReceiptBook } from '../receipts/receipt-book';
@@ -58,11 +60,21 @@ const PENDING = { type: 'object', properties: { status: { type: 'string', enum: 
 @ApiBearerAuth()
 @Controller('cases')
 export class PublishController {
+  private readonly receiptWait;
+
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly receipts: ReceiptBook,
-  ) {}
+    @Inject(METRICS) metrics: Metrics,
+  ) {
+    this.receiptWait = metrics.histogram({
+      name: 'passerelle_gateway_receipt_wait_seconds',
+      help: 'Time an HTTP publisher waited for its receipt, from publishing on the bus to the answer (timeout: answered 202)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+    });
+  }
 
   /**
    * Publishes a signed envelope on the caller's inbound topic, exactly as a Kafka publisher
@@ -85,6 +97,23 @@ export class PublishController {
     @Headers('authorization') authorization: string,
     @Headers('passerelle-signature') signature?: string,
     @Headers('if-match') ifMatch?: string,
+    @Headers('traceparent') traceparent?: string,
+    @Headers('tracestate') tracestate?: string,
+  ): Promise<Receipt | Record<string, unknown>> {
+    // The publisher's own trace continues here (W3C traceparent), on the bus, and beyond.
+    return traced('POST /cases/{caseId}/events', { role: 'server', parent: { traceparent, tracestate }, attributes: { 'passerelle.organization': caller.organization.id } }, () =>
+      this.publishTraced(caller, caseId, body, response, authorization, signature, ifMatch),
+    );
+  }
+
+  private async publishTraced(
+    caller: VerifiedCaller,
+    caseId: string,
+    body: unknown,
+    response: Response,
+    authorization: string,
+    signature?: string,
+    ifMatch?: string,
   ): Promise<Receipt | Record<string, unknown>> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('REQUEST.NOT_AN_ENVELOPE', 'the body must be a CloudEvents envelope (a JSON object)');
     const envelope = body as Record<string, unknown>;
@@ -100,9 +129,16 @@ export class PublishController {
     };
     if (signature !== undefined) headers[EXCHANGE_HEADERS.signature] = signature;
     if (expected !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = expected;
+    const topic = inboundTopic(caller.organization.id);
+    // The waiter is in place before the message leaves (waitFor sends it); the timer covers
+    // the send and the wait for the receipt, the span the send itself.
+    const waited = this.receiptWait.startTimer();
     const receipt = await this.receipts.waitFor(submissionId, this.config.receiptTimeoutMs, () =>
-      this.bus.publish(inboundTopic(caller.organization.id), [{ key: caseId, value: JSON.stringify(envelope), headers }]),
+      traced(`send ${topic}`, { role: 'producer', attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } }, () =>
+        this.bus.publish(topic, [{ key: caseId, value: JSON.stringify(envelope), headers: { ...headers, ...traceHeaders() } }]),
+      ),
     );
+    waited({ outcome: receipt?.status ?? 'timeout' });
     const eventId = typeof envelope.id === 'string' ? envelope.id : undefined;
     const location = eventId ? `/receipts/${encodeURIComponent(eventId)}` : undefined;
     if (location) response.setHeader('Location', location);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope } from '@passerelle/contracts';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { METRICS, type Metrics } from '@passerelle/metrics';
 import type { Response } from 'express';
 import { LogFanout, type LiveQueue } from './log-fanout';
 
@@ -31,7 +32,11 @@ export class EventStreams implements OnModuleDestroy {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly fanout: LogFanout,
-  ) {}
+    @Inject(METRICS) metrics: Metrics,
+  ) {
+    const open = this.open;
+    metrics.gauge({ name: 'passerelle_gateway_sse_clients', help: 'Server-Sent Events streams open at the gateway', collect() { this.set(open.size); } });
+  }
 
   /** Whether `position` is one this hub handed out (an event stands there). */
   async exists(position: bigint): Promise<boolean> {

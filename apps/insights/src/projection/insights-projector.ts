@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, parseEventType, upcast } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
+import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import type { InsightEvent } from '../domain/facts';
 import { INSIGHTS_OPTIONS, type InsightsOptions } from '../insights-options';
@@ -43,14 +44,17 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
   private follower: Follower | undefined;
   private rebuild: { startedAt: string; target: bigint } | null = null;
   readonly name: string;
+  private readonly progress: FollowerProgress;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(INSIGHTS_OPTIONS) private readonly options: InsightsOptions,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    @Inject(METRICS) metrics: Metrics,
   ) {
     this.name = `${config.groupPrefix}-insights`;
+    this.progress = followerProgress(metrics, 'insights', () => this.store.lastPosition());
   }
 
   insightsStore(): InsightsStore {
@@ -96,13 +100,18 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
 
   private follow(): Follower {
     return followAll(this.store, {
-      from: () => this.insights.checkpoints.read(this.name),
+      from: async () => {
+        const from = await this.insights.checkpoints.read(this.name);
+        this.progress.startsFrom(from);
+        return from;
+      },
       // The whole log, case streams picked here: on SQL, reading unfiltered pages is some
       // 2.5× faster than asking the store for a stream prefix, and the log is mostly cases.
       batchSize: this.options.batchSize,
       handle: async (batch) => {
         const cases = batch.filter((e) => e.streamId.startsWith(CASE_STREAM_PREFIX));
         await this.insights.apply(cases.map(insightEvent), { name: this.name, position: batch.at(-1)!.position });
+        this.progress.advanced(batch.at(-1)!.position);
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'insights could not follow the log; starting again from their checkpoint'),
     });

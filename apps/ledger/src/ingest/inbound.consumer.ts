@@ -7,7 +7,9 @@ import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus
 import { describeKafkaMessage, ParkingLot, PoisonGuard, restoreKafkaMessage } from '@passerelle/parking';
 import { AccessDenials, PLATFORM_CONFIG, type DeniedAttempt, type PlatformConfig } from '@passerelle/platform';
 import { RecordCaseEvents, type Outcome, type Submission } from '../record-case-events/record-case-events.command';
+import { LedgerMetrics } from '../ledger.metrics';
 import { RejectionLog } from '../rejections/rejection-log';
+import { failSpan, startSpan, traceHeaders, withSpan } from '@passerelle/telemetry';
 import { screen, type Screened } from './screening';
 
 /**
@@ -32,6 +34,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     private readonly commands: CommandBus,
     private readonly rejections: RejectionLog,
+    private readonly metrics: LedgerMetrics,
     private readonly denials: AccessDenials,
   ) {}
 
@@ -74,19 +77,38 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   /** One batch: screen, record per case, then log, record and publish every receipt. */
   async handleBatch(messages: IncomingMessage[]): Promise<void> {
+    this.metrics.batch(messages);
+    // One span per message, in the trace its headers carry (the gateway's, or a publisher's own).
+    const spans = messages.map((m) => startSpan(`process ${m.topic}`, { role: 'consumer', parent: m.headers, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': m.topic } }));
     try {
       const screened = await Promise.all(
         messages.map((m) =>
           screen(m, { tokens: this.tokens, signatures: this.signatures, validator: () => this.validator.validator(), maxBytes: this.config.http.maxBodyBytes, now: () => new Date() }),
         ),
       );
+      screened.forEach((s, i) => {
+        const traceparent = traceHeaders(spans[i]).traceparent;
+        if (s.kind === 'submission' && traceparent) s.submission.traceparent = traceparent;
+      });
       const receipts = (await this.record(screened)).map(printable);
       const rejected = receipts.flatMap((receipt, i) => (receipt.status === 'rejected' ? [{ receipt, message: ref(messages[i]!) }] : []));
       await this.rejections.record(rejected);
       await this.denials.record(rejected.flatMap(({ receipt, message }) => denied(receipt, message)));
       await this.publish(receipts);
-      for (const { receipt } of rejected) this.logger.log({ organization: receipt.organization, eventId: receipt.eventId, code: receipt.code }, `rejected: ${receipt.reason}`);
+      this.metrics.receipts(receipts);
+      receipts.forEach((receipt, i) => {
+        const span = spans[i]!;
+        span.setAttribute('passerelle.receipt', receipt.status);
+        if (receipt.status !== 'rejected') return;
+        failSpan(span, receipt.code);
+        withSpan(span, () => this.logger.log({ organization: receipt.organization, eventId: receipt.eventId, code: receipt.code }, `rejected: ${receipt.reason}`));
+      });
+      spans.forEach((span) => span.end());
     } catch (err) {
+      spans.forEach((span) => {
+        failSpan(span, 'not recorded; tried again, then parked');
+        span.end();
+      });
       // Tried again (bounded) by the guard, then parked, never swallowed.
       this.logger.error({ err, messages: messages.length, topic: messages[0]?.topic }, 'could not record a batch of inbound events');
       throw err;

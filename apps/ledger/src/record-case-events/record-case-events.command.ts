@@ -17,6 +17,8 @@ export interface Submission {
   submissionId?: string;
   /** The case revision the publisher expects to follow (If-Match), when it said one. */
   expectedRevision?: bigint;
+  /** W3C traceparent of the ledger's span for this message: kept with the event, so the relay continues its trace. */
+  traceparent?: string;
 }
 
 export type Outcome =

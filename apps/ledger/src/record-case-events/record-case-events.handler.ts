@@ -1,9 +1,11 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
 import { DuplicateEventId, EVENT_STORE, StoreUnavailable, StreamNotFound, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
 import { canonicalEventBytes } from '@passerelle/identity';
+import { startSpan, type SpanOptions } from '@passerelle/telemetry';
 import { caseEventOf, decide, evolve, outsiderRefusal, type CaseFile } from '../domain/case-file';
+import { LedgerMetrics } from '../ledger.metrics';
 import { CaseRepository, type LoadedCase } from './case-repository';
 import { RecordCaseEvents, type CaseSubmissions, type Outcome, type Submission } from './record-case-events.command';
 
@@ -17,6 +19,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly cases: CaseRepository,
+    @Optional() private readonly metrics?: LedgerMetrics,
   ) {}
 
   /**
@@ -28,6 +31,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   async execute({ cases }: RecordCaseEvents): Promise<Outcome[][]> {
     // Redeliveries first: the store says which of these events it holds already, and where.
     const all = cases.flatMap((c) => c.submissions);
+    const deciding = spans('ledger decide', all);
     const known = await this.recognise(await this.locate(cases), all);
     const planned = await Promise.all(
       cases.map(async ({ caseId, submissions }) => {
@@ -35,10 +39,15 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
         return { caseId, submissions, loaded, plan: this.decideAll(loaded, known, submissions) };
       }),
     );
+    deciding.end();
     const appending = planned.filter((p) => p.plan.toAppend.length > 0);
+    const appendingSpans = spans('event_store append', appending.flatMap((p) => p.submissions), { role: 'client', attributes: { 'db.operation.name': 'appendMany' } });
+    const measured = appending.length === 0 ? undefined : this.metrics?.append(appending.reduce((n, p) => n + p.plan.toAppend.length, 0));
     const appended = await this.store.appendMany(
       appending.map((p) => ({ streamId: caseStreamId(p.caseId), events: p.plan.toAppend, expectedRevision: p.loaded.revision < 0n ? ('no_stream' as const) : p.loaded.revision })),
     );
+    measured?.();
+    appendingSpans.end();
     const results = new Map<string, Outcome[]>();
     appending.forEach((p, i) => {
       const outcome = appended[i]!;
@@ -75,7 +84,8 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
       const plan = this.decideAll(loaded, known, submissions);
       if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
-        const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision);
+        const appendSpans = spans('event_store append', submissions, { role: 'client', attributes: { 'db.operation.name': 'appendToStream' } });
+        const result = await this.store.appendToStream(caseStreamId(caseId), plan.toAppend, loaded.revision < 0n ? 'no_stream' : loaded.revision).finally(() => appendSpans.end());
         // A replay of exactly this append (same events, same metadata): the result says where
         // each was stored. The cached case may be behind: read again next time.
         if (result.duplicate) this.cases.forget(caseId);
@@ -211,6 +221,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
           signature: submission.signature,
           category: submission.category,
           audience: decision.audience,
+          ...(submission.traceparent ? { traceparent: submission.traceparent } : {}),
         };
         inThisBatch.set(id, { index: toAppend.length, submission });
         outcomes.push(toAppend.length);
@@ -248,4 +259,10 @@ function reusedInCase(submission: Submission): Known & { kind: 'reused' } {
 
 function accepted(link: { revision: bigint; position: bigint; hash: string }): Outcome {
   return { status: 'accepted', revision: link.revision, position: link.position, hash: link.hash };
+}
+
+/** One span per traced submission, each in its own message's trace, ended together. */
+function spans(name: string, submissions: readonly Submission[], options: Omit<SpanOptions, 'parent'> = {}): { end(): void } {
+  const open = submissions.flatMap((s) => (s.traceparent ? [startSpan(name, { ...options, parent: s.traceparent })] : []));
+  return { end: () => open.forEach((span) => span.end()) };
 }

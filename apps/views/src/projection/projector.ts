@@ -4,6 +4,7 @@ import { Lease, LeaseLost, runUnderLease, SQL_DATABASE, type SqlDatabase, type S
 import { EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type Subscription } from '@passerelle/messaging';
+import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { describeKafkaMessage, describeStoreEvent, ParkingLot, PoisonGuard, restoreKafkaMessage, restoreStoreEvent, type PoisonGuardOptions } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import type { CommittedEvent } from '../domain/case-view';
@@ -22,6 +23,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private leased: { stop(): Promise<void> } | undefined;
   private replays: { stop(): Promise<void> } | undefined;
   private readonly name: string;
+  private readonly progress: FollowerProgress;
   private readonly leaseMs: number;
 
   constructor(
@@ -30,8 +32,10 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    @Inject(METRICS) metrics: Metrics,
   ) {
     this.name = `${config.groupPrefix}-views`;
+    this.progress = followerProgress(metrics, 'views', () => this.store.lastPosition());
     this.leaseMs = config.leaseSeconds * 1000;
   }
 
@@ -103,6 +107,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       items.push({ organization, event: committed(parsed.document as CaseEventEnvelope) });
     }
     await this.views.apply(items);
+    // Topics of several organizations arrive in parallel: the newest position applied.
+    const newest = items.reduce((max, item) => (BigInt(item.event.position) > max ? BigInt(item.event.position) : max), 0n);
+    if (newest > 0n) this.progress.advanced(newest);
   }
 
   /** The views of these events' audiences, with the checkpoint of the last one, in one transaction. */
@@ -117,12 +124,17 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Embedded: the log from the views' own checkpoint, saved with each batch's effect. */
   private followLog(guard: PoisonGuard<RecordedEvent>, fence: (tx: SqlExecutor) => Promise<void>): Follower {
     return followAll(this.store, {
-      from: () => this.views.checkpoints.read(this.name),
+      from: async () => {
+        const from = await this.views.checkpoints.read(this.name);
+        this.progress.startsFrom(from);
+        return from;
+      },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
       handle: async (batch) => {
         await guard.handle(batch);
         // Past what was parked too (it is kept, with its bytes, in the parking lot).
         await this.views.apply([], { name: this.name, position: batch.at(-1)!.position }, fence);
+        this.progress.advanced(batch.at(-1)!.position);
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'views could not follow the log; starting again from their checkpoint'),
     });

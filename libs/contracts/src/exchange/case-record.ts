@@ -21,6 +21,11 @@ export interface CaseEventMetadata {
   category: string;
   /** The organizations entitled to the event when it was accepted, sorted. */
   audience: string[];
+  /**
+   * W3C traceparent of the ledger's span that accepted it, when traced: the relay continues
+   * that trace onto the outbound messages. Never shown to organizations.
+   */
+  traceparent?: string;
 }
 
 export const CASE_STREAM_PREFIX = 'case-';

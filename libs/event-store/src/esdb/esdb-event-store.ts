@@ -311,7 +311,7 @@ export class EsdbEventStore implements EventStore {
    * $all when the read began (told by an event, a filter checkpoint, or `caughtUp`).
    */
   private async readAllFiltered(from: bigint | undefined, filter: AllFilter, server: Filter, limit: number): Promise<RecordedEvent[]> {
-    const end = await this.lastPosition();
+    const end = await this.newestPosition();
     if (end === undefined || (from !== undefined && from >= end)) return [];
     const out: RecordedEvent[] = [];
     const subscription = this.client.subscribeToAll({
@@ -335,7 +335,11 @@ export class EsdbEventStore implements EventStore {
     return out;
   }
 
-  private async lastPosition(): Promise<bigint | undefined> {
+  async lastPosition(): Promise<bigint> {
+    return (await this.newestPosition()) ?? 0n;
+  }
+
+  private async newestPosition(): Promise<bigint | undefined> {
     try {
       for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 })) {
         if (resolved.event) return resolved.event.position.commit;

@@ -195,6 +195,12 @@ export class SqlEventStore implements EventStore {
     };
   }
 
+  async lastPosition(): Promise<bigint> {
+    this.assertOpen();
+    const [row] = await this.rows<{ position: string | null }>(LAST_POSITION, []);
+    return BigInt(row?.position ?? 0);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -8,6 +8,8 @@ export interface KafkaBusOptions extends KafkaConnectionOptions {
    * services do). A member organization's client may not create topics: it sets false.
    */
   createTopics?: boolean;
+  /** Told after each consumed batch how many messages of its partition remain behind it (metrics). */
+  onConsumerLag?: (lag: { groupId: string; topic: string; partition: number; messages: number }) => void;
 }
 
 /** The message bus on a Kafka cluster, through kafkajs. */
@@ -105,6 +107,7 @@ export class KafkaBus implements MessageBus {
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
         ]);
+        this.options.onConsumerLag?.({ groupId: options.groupId, topic: batch.topic, partition: batch.partition, messages: Math.max(0, Number(batch.offsetLag())) });
       },
     });
     // run() has created the consumer group synchronously: seeks made now apply before its

@@ -2,6 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { APP_GUARD } from '@nestjs/core';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { EVENT_SIGNATURE_VERIFIER, EventSignatureVerifier, FEDERATION_DIRECTORY, FederationLog, KeyCache, TOKEN_VERIFIER, TokenVerifier, type TokenPolicy } from '@passerelle/identity';
+import { METRICS, type Metrics } from '@passerelle/metrics';
 import { TokenGuard } from './auth';
 
 class FederationLogCloser implements OnApplicationShutdown {
@@ -27,8 +28,8 @@ export class IdentityModule {
         { provide: KeyCache, useFactory: () => new KeyCache() },
         {
           provide: TOKEN_VERIFIER,
-          inject: [FEDERATION_DIRECTORY, KeyCache],
-          useFactory: (directory: FederationLog, keys: KeyCache) => new TokenVerifier(directory, policy, undefined, keys),
+          inject: [FEDERATION_DIRECTORY, KeyCache, METRICS],
+          useFactory: (directory: FederationLog, keys: KeyCache, metrics: Metrics) => countCacheLookups(new TokenVerifier(directory, policy, undefined, keys), metrics),
         },
         {
           provide: EVENT_SIGNATURE_VERIFIER,
@@ -41,4 +42,20 @@ export class IdentityModule {
       exports: [FEDERATION_DIRECTORY, TOKEN_VERIFIER, EVENT_SIGNATURE_VERIFIER],
     };
   }
+}
+
+/** The verified-token cache's hit rate, read from the verifier's own counts at scrape time. */
+function countCacheLookups(verifier: TokenVerifier, metrics: Metrics): TokenVerifier {
+  metrics.counter({
+    name: 'passerelle_token_cache_lookups_total',
+    help: 'Bearer tokens checked: hit when answered from the verified-token cache, miss when verified with crypto',
+    labelNames: ['result'],
+    collect() {
+      const { cacheHits, verifications } = verifier.stats;
+      this.reset();
+      this.inc({ result: 'hit' }, cacheHits);
+      this.inc({ result: 'miss' }, verifications);
+    },
+  });
+  return verifier;
 }
