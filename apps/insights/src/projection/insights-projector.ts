@@ -43,6 +43,8 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
   private insights!: InsightsStore;
   private follower: Follower | undefined;
   private rebuild: { startedAt: string; target: bigint } | null = null;
+  /** While a rebuild stops the follower and forgets the measures (the checkpoint still reads high then). */
+  private resetting: Promise<void> | undefined;
   readonly name: string;
   private readonly progress: FollowerProgress;
 
@@ -67,13 +69,14 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.resetting;
     await this.follower?.stop();
   }
 
   async status(): Promise<ProjectionStatus> {
     const position = await this.insights.checkpoints.read(this.name);
     const head = await this.head();
-    if (this.rebuild && position >= this.rebuild.target) this.rebuild = null;
+    if (this.rebuild && !this.resetting && position >= this.rebuild.target) this.rebuild = null;
     return {
       position: String(position),
       head: String(head),
@@ -82,14 +85,30 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
     };
   }
 
-  /** Stops following, forgets every measure, and follows again from position 0. */
+  /**
+   * Stops following, forgets every measure, and follows again from position 0 — in the
+   * background: the answer says the rebuild has started (asking again while it runs starts
+   * nothing new), GET /insights/status follows it.
+   */
   async startRebuild(): Promise<ProjectionStatus> {
-    await this.follower?.stop();
+    if (this.rebuild) return this.status();
     const target = await this.head();
-    await this.insights.reset(this.name);
     this.rebuild = { startedAt: new Date().toISOString(), target };
     this.logger.log({ target: String(target) }, 'insights rebuilding from position 0');
-    this.follower = this.follow();
+    this.resetting = (async () => {
+      await this.follower?.stop();
+      await this.insights.reset(this.name);
+      this.follower = this.follow();
+    })()
+      .catch((err: unknown) => {
+        // The measures stay as the reset left them; following again from the checkpoint repairs them.
+        this.logger.error({ err }, 'insights could not start the rebuild; following the log again from the checkpoint');
+        this.rebuild = null;
+        this.follower = this.follow();
+      })
+      .finally(() => {
+        this.resetting = undefined;
+      });
     return this.status();
   }
 
