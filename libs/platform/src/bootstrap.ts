@@ -64,6 +64,9 @@ export async function runTarget(name: string, components: readonly Component[], 
     limitRequestHeaders(nest.getHttpServer(), config.http.maxHeaderBytes);
     nest.use(refuseUnsupportedMediaTypes);
     nest.useBodyParser('json', json);
+    // Forms reach only FORM_ROUTES (the OAuth token endpoint): the middleware above refuses
+    // them everywhere else. Flat fields; a field given twice becomes a list the route refuses.
+    nest.useBodyParser('urlencoded', { limit: config.http.maxBodyBytes, extended: false });
     nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes, denialsRecorder(nest)));
     SwaggerModule.setup('docs', nest, () => openApiDocument(nest, name, `The ${name} target: ${components.map((c) => c.name).join(', ')}`));
 

@@ -19,6 +19,14 @@ export const SCHEMA_REGISTRY_MEDIA_TYPES = ['application/vnd.schemaregistry.v1+j
 /** Every request media type a body may have; each is parsed as strict JSON. */
 export const ACCEPTED_MEDIA_TYPES: readonly string[] = [...JSON_MEDIA_TYPES, ...SCHEMA_REGISTRY_MEDIA_TYPES];
 
+/**
+ * The one route that takes a form: OAuth's token endpoint, whose requests are
+ * `application/x-www-form-urlencoded` by RFC 6749 §4.1.3 and RFC 8693 §2.1. Everywhere else a
+ * form is refused.
+ */
+export const FORM_ROUTES: readonly string[] = ['/oauth/token'];
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
 /** The media type of a Content-Type header, lower-cased, without its parameters. */
 export function mediaTypeOf(contentType: string | undefined): string | undefined {
   const type = contentType?.split(';', 1)[0]!.trim().toLowerCase();
@@ -37,6 +45,7 @@ export function refuseUnsupportedMediaTypes(request: Request, response: Response
   if (!hasBody(request)) return next();
   const type = mediaTypeOf(request.headers['content-type']);
   if (type !== undefined && ACCEPTED_MEDIA_TYPES.includes(type)) return next();
+  if (type === FORM_MEDIA_TYPE && FORM_ROUTES.includes(request.path)) return next();
   // The body is not read: say so and close, rather than drain what may be large.
   response.setHeader('connection', 'close');
   response.status(415).json({
