@@ -46,6 +46,15 @@ export function messageBusContract(name: string, open: () => Promise<MessageBus>
       await expect(bus.ping()).resolves.toMatchObject({ bus: bus.kind });
     });
 
+    it('refuses a message whose key is not a string, sending nothing of the batch', async () => {
+      const topic = unique('keys');
+      await bus.ensureTopics([topic]);
+      const bad = [{ key: 'k', value: 'fine' }, { key: Object.create(null) as string, value: 'bad key' }];
+      await expect(bus.publish(topic, bad)).rejects.toThrow('a message key is a string or null, not object');
+      await bus.publish(topic, [{ key: 'k', value: 'after' }]);
+      expect((await collect(topic, unique('group'), 1)).map((m) => m.value.toString())).toEqual(['after']);
+    });
+
     it('delivers each key’s messages in publish order, with key, value and headers intact', async () => {
       const topic = unique('order');
       await bus.ensureTopics([topic]);

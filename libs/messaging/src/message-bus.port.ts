@@ -5,6 +5,17 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
+/**
+ * Refuses, before anything is sent, a message whose key is not a string or null (a caller's
+ * mistake the type system did not catch): every bus says so alike.
+ */
+export function assertMessageKeys(messages: readonly OutgoingMessage[]): void {
+  for (const message of messages) {
+    const key: unknown = message.key;
+    if (key !== null && typeof key !== 'string') throw new TypeError(`a message key is a string or null, not ${Array.isArray(key) ? 'an array' : typeof key}`);
+  }
+}
+
 /** A message as a subscriber receives it. */
 export interface IncomingMessage {
   topic: string;

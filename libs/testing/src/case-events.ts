@@ -48,7 +48,8 @@ export async function inboundMessage(
   headers[EXCHANGE_HEADERS.authorization] = `Bearer ${options.token ?? (await publisher.token(['publisher']))}`;
   headers[EXCHANGE_HEADERS.signature] = options.signature ?? (await (options.signer ?? publisher).sign(envelope));
   if (options.expectedRevision !== undefined) headers[EXCHANGE_HEADERS.expectedRevision] = options.expectedRevision;
-  return { key: (envelope as { caseid?: string }).caseid ?? null, value: JSON.stringify(envelope), headers };
+  const caseId = (envelope as { caseid?: unknown }).caseid;
+  return { key: typeof caseId === 'string' ? caseId : null, value: JSON.stringify(envelope), headers };
 }
 
 /**

@@ -74,9 +74,12 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
   }
 
   async status(): Promise<ProjectionStatus> {
+    // Seen before reading the checkpoint: a reset that ends while we read must not let the
+    // checkpoint it replaced (still at the old head) pass for the rebuild's progress.
+    const rebuild = this.resetting ? null : this.rebuild;
     const position = await this.insights.checkpoints.read(this.name);
     const head = await this.head();
-    if (this.rebuild && !this.resetting && position >= this.rebuild.target) this.rebuild = null;
+    if (rebuild && this.rebuild === rebuild && position >= rebuild.target) this.rebuild = null;
     return {
       position: String(position),
       head: String(head),

@@ -1,4 +1,4 @@
-import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription } from '../message-bus.port';
+import { assertMessageKeys, type IncomingMessage, type MessageBus, type OutgoingMessage, type SubscribeOptions, type Subscription } from '../message-bus.port';
 
 const MAX_BATCH = 500;
 const MAX_BACKOFF_MS = 2_000;
@@ -18,6 +18,7 @@ export class InMemoryBus implements MessageBus {
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.assertOpen();
     const log = this.log(topic);
+    assertMessageKeys(messages);
     const now = Date.now();
     for (const message of messages) {
       log.push({

@@ -1,5 +1,5 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
-import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription } from '../message-bus.port';
+import { assertMessageKeys, type IncomingMessage, type MessageBus, type OutgoingMessage, type SubscribeOptions, type Subscription } from '../message-bus.port';
 import { kafkaClient, type KafkaConnectionOptions } from './kafka-connection';
 
 export interface KafkaBusOptions extends KafkaConnectionOptions {
@@ -32,6 +32,7 @@ export class KafkaBus implements MessageBus {
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    assertMessageKeys(messages);
     try {
       await this.connectProducer();
       await this.producer.send({
