@@ -76,6 +76,16 @@ interface Row {
 const COLUMNS = `id::text AS id, component, source, case_id, key, value, headers, error, attempts, held_behind::text AS held_behind, status, parked_at, updated_at`;
 
 /**
+ * Text as PostgreSQL can keep it: a message's key, headers or error may carry NUL (Kafka keys
+ * and headers are bytes), which no text or jsonb column holds; it is kept as U+FFFD.
+ */
+export function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
+const storableRecord = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [storableText(k), storableText(v)]));
+
+/**
  * Messages a component could not process, kept with their original bytes, the error and how
  * often it was tried, until an operator replays them. A parked message holds back the later
  * messages of its case (they are parked behind it), and only those: other cases go on.
@@ -98,7 +108,18 @@ export class ParkingLot {
         `INSERT INTO parked_messages (component, source_ref, source, case_id, key, value, headers, error, attempts, held_behind)
          VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::bigint)
          ON CONFLICT (component, source_ref) DO NOTHING`,
-        [r.component, ref, JSON.stringify(r.source), r.caseId, r.key, r.value, JSON.stringify(r.headers), JSON.stringify(r.error), r.attempts, r.heldBehind ?? null],
+        [
+          r.component,
+          ref,
+          JSON.stringify(r.source),
+          r.caseId === null ? null : storableText(r.caseId),
+          r.key === null ? null : storableText(r.key),
+          r.value,
+          JSON.stringify(storableRecord(r.headers)),
+          JSON.stringify({ ...r.error, message: storableText(r.error.message) }),
+          r.attempts,
+          r.heldBehind ?? null,
+        ],
       );
       const { rows } = await executor.query<{ id: string }>('SELECT id::text AS id FROM parked_messages WHERE component = $1 AND source_ref = $2', [r.component, ref]);
       ids.push(rows[0]!.id);
@@ -112,7 +133,7 @@ export class ParkingLot {
     const { rows } = await executor.query<{ case_id: string; id: string; source: ParkedSource }>(
       `SELECT DISTINCT ON (case_id) case_id, id::text AS id, source FROM parked_messages
        WHERE component = $1 AND status <> 'replayed' AND case_id = ANY($2::text[]) ORDER BY case_id, id`,
-      [component, [...new Set(caseIds)]],
+      [component, [...new Set(caseIds.map(storableText))]],
     );
     return new Map(rows.map((r) => [r.case_id, { id: r.id, source: r.source }]));
   }

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@passerelle/event-store';
 import type { IncomingMessage } from '@passerelle/messaging';
-import type { ParkedMessage } from './parking-lot';
+import { storableText, type ParkedMessage } from './parking-lot';
 import type { ParkedDescription } from './poison-guard';
 
 /** A store event as parked: its stream is its case; the bytes are the recorded event as JSON. */
@@ -18,8 +18,9 @@ export function restoreStoreEvent(message: ParkedMessage): RecordedEvent {
 export function describeKafkaMessage(message: IncomingMessage): ParkedDescription {
   return {
     source: { kind: 'kafka', topic: message.topic, partition: message.partition, offset: message.offset },
-    caseId: message.key,
-    key: message.key,
+    // As the parking lot can keep them (no NUL), so the case a message holds back is the one looked up.
+    caseId: message.key === null ? null : storableText(message.key),
+    key: message.key === null ? null : storableText(message.key),
     value: message.value,
     headers: message.headers,
   };

@@ -96,6 +96,13 @@ describe('ledger: fuzzed inbound messages', () => {
     );
   }, 120_000);
 
+  it('answers a message whose key no database could store (a NUL byte) like any other, and keeps going', async () => {
+    const valid = await caseEvent(org.id, 'case-fuzz', 'ServiceRequested', { service: 'fuzz', description: 'd', requestedAt: new Date().toISOString(), provider: org.id });
+    const message = { ...(await inboundMessage(org, { ...valid, caseid: 'case-\u0000-nul' })), key: 'case-\u0000-nul' };
+    expect(await receiptFor(message)).toMatchObject({ status: 'rejected', code: 'SCHEMA.INVALID', caseId: 'case-\uFFFD-nul' });
+    expect(await receiptFor(raw('{}'))).toMatchObject({ status: 'rejected', code: 'EVENT.SOURCE_MISMATCH' });
+  }, 60_000);
+
   it('refuses huge strings, deep nesting, invalid UTF-8 and duplicate keys, each saying so', async () => {
     const valid = await caseEvent(org.id, 'case-fuzz', 'ServiceRequested', { service: 's', description: 'd', requestedAt: new Date().toISOString(), provider: org.id });
     const huge = { ...valid, actor: 'x'.repeat(100_000) };
