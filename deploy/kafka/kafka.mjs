@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-// Starts and stops a single-node Kafka broker (KRaft, combined broker + controller) built
-// only from Apache Kafka's Maven Central artifacts: no Docker, no Kafka download.
+// Starts and stops a Kafka broker (KRaft, combined broker + controller), or a cluster of
+// several, built only from Apache Kafka's Maven Central artifacts: no Docker, no download.
 //
 //   node deploy/kafka/kafka.mjs start [--port 9092] [--controller-port N] [--dir DIR] [--timeout 60]
 //                                     [--issuer-keys FILE] [--reauth-ms N] [--plaintext]
-//   node deploy/kafka/kafka.mjs stop  [--dir DIR]
+//                                     [--nodes 3 [--broker-port N]] [--node I]
+//   node deploy/kafka/kafka.mjs stop  [--dir DIR] [--node I]
 //   node deploy/kafka/kafka.mjs status [--dir DIR]
+//
+// --nodes 3 starts a three-node cluster (each node a broker and a controller voter; node I
+// on --port + I - 1, its controller on --controller-port + I - 1, its replication listener on
+// --broker-port + I - 1; data in DIR/node-I) with replication factor 3 and
+// min.insync.replicas 2 everywhere: one node may die and nothing acknowledged is lost.
+// Brokers replicate over a listener of their own, mutual TLS with the broker's certificate.
+// `stop --node I` stops one node (SIGTERM); `start --node I` starts it again on its folder.
 //
 // The client listener is SASL_SSL with OAUTHBEARER: TLS with a development CA generated on
 // first start (DIR/tls/ca.pem is what clients trust), and tokens the broker verifies itself
@@ -47,6 +55,9 @@ const { positionals, values } = parseArgs({
     'issuer-keys': { type: 'string' },
     'reauth-ms': { type: 'string', default: '3600000' },
     plaintext: { type: 'boolean', default: false },
+    nodes: { type: 'string', default: '1' },
+    'broker-port': { type: 'string' },
+    node: { type: 'string' },
   },
 });
 const dir = resolve(values.dir);
@@ -64,88 +75,134 @@ try {
       status();
       break;
     default:
-      throw new Failure('usage: kafka.mjs start|stop|status [--port N] [--controller-port N] [--dir DIR] [--timeout SECONDS] [--issuer-keys FILE] [--reauth-ms N] [--plaintext]');
+      throw new Failure('usage: kafka.mjs start|stop|status [--port N] [--controller-port N] [--dir DIR] [--timeout SECONDS] [--issuer-keys FILE] [--reauth-ms N] [--plaintext] [--nodes N [--broker-port N]] [--node I]');
   }
 } catch (err) {
   process.stderr.write(`kafka: ${err instanceof Failure ? err.message : err.stack}\n`);
   process.exit(1);
 }
 
-async function start() {
+/** The cluster's layout: each node's id, ports and folder (a single node keeps DIR itself). */
+function layout() {
+  const count = Number(values.nodes);
+  if (!Number.isInteger(count) || count < 1 || count > 9) throw new Failure(`--nodes ${values.nodes} is not a usable cluster size: give 1 to 9`);
   const port = portNumber(values.port, '--port');
-  const controllerPort = values['controller-port'] ? portNumber(values['controller-port'], '--controller-port') : port + 1;
-  const timeoutMs = Number(values.timeout) * 1000;
+  const controllerPort = values['controller-port'] ? portNumber(values['controller-port'], '--controller-port') : port + count;
+  const brokerPort = values['broker-port'] ? portNumber(values['broker-port'], '--broker-port') : controllerPort + count;
+  return Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    port: port + i,
+    controllerPort: controllerPort + i,
+    // One node replicates to no one: its brokers' traffic stays on the client listener.
+    brokerPort: count > 1 ? brokerPort + i : null,
+    dir: count > 1 ? join(dir, `node-${i + 1}`) : dir,
+  }));
+}
 
+async function start() {
+  const timeoutMs = Number(values.timeout) * 1000;
   const running = readState();
-  if (running && alive(running.pid)) {
-    throw new Failure(`a broker started from ${dir} already runs (pid ${running.pid}, ${running.brokers}): stop it with npm run kafka:stop`);
+  if (values.node) return restartNode(running, timeoutMs);
+  if (running && running.nodes.some((n) => alive(n.pid))) {
+    throw new Failure(`a broker started from ${dir} already runs (pid ${running.nodes.find((n) => alive(n.pid)).pid}, ${running.brokers}): stop it with npm run kafka:stop`);
   }
   requireCommand('java', ['-version'], 'java is not on PATH: install a JDK 17 or newer (apt-get install openjdk-17-jre-headless)');
-  await requireFreePort(port, '--port or KAFKA_PORT');
-  await requireFreePort(controllerPort, '--controller-port');
+  const nodes = layout();
+  for (const node of nodes) {
+    await requireFreePort(node.port, '--port or KAFKA_PORT');
+    await requireFreePort(node.controllerPort, '--controller-port');
+    if (node.brokerPort) await requireFreePort(node.brokerPort, '--broker-port');
+  }
 
   const reauthMs = Number(values['reauth-ms']);
   if (!Number.isInteger(reauthMs) || reauthMs < 1000) throw new Failure(`--reauth-ms ${values['reauth-ms']} is not a usable duration: give milliseconds, at least 1000`);
 
-  const classpath = brokerClasspath();
-  mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const security = values.plaintext ? null : { tls: developmentTls(), issuer: issuerKeyRing(), reauthMs };
-  const properties = join(dir, 'server.properties');
-  writeFileSync(properties, serverProperties(port, controllerPort, security));
   const clusterIdFile = join(dir, 'cluster-id');
   if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, clusterId());
-  const log4j = `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`;
-
-  // --ignore-formatted: a folder kept from an earlier start keeps its topics.
-  const format = spawnSync(
-    'java',
-    ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', readFileSync(clusterIdFile, 'utf8').trim(), '-c', properties],
-    { encoding: 'utf8' },
-  );
-  if (format.status !== 0) {
-    throw new Failure(`formatting ${join(dir, 'data')} failed: ${lastLines(format.stderr || format.stdout, 3)} (delete ${dir} to start afresh)`);
+  for (const node of nodes) {
+    mkdirSync(join(node.dir, 'data'), { recursive: true });
+    writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes, security));
+    format(node);
   }
 
-  const logFile = join(dir, 'broker.log');
-  const out = openSync(logFile, 'w');
-  // Kafka 4 fetches no JWKS or token URL that is not listed here (KIP-1139 hardening).
-  const allowedUrls = security ? [`-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=${pathToFileURL(security.issuer.jwks).href}`] : [];
-  const broker = spawn(
-    'java',
-    ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...allowedUrls, log4j, '-cp', classpath, 'kafka.Kafka', properties],
-    { detached: true, stdio: ['ignore', out, out] },
-  );
-  broker.unref();
-  const brokers = `127.0.0.1:${port}`;
+  const brokers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   const state = {
-    pid: broker.pid,
     brokers,
     version: kafkaVersion,
-    log: logFile,
     security: security ? 'SASL_SSL' : 'PLAINTEXT',
     ...(security ? { ca: security.tls.ca, issuerKeys: security.issuer.keys, jwks: security.issuer.jwks, audience: security.issuer.audience, issuer: security.issuer.issuer } : {}),
+    nodes: nodes.map((node) => ({ ...node, pid: launch(node, security), log: join(node.dir, 'broker.log') })),
   };
-  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  state.pid = state.nodes[0].pid;
+  state.log = state.nodes[0].log;
+  writeState(state);
 
   try {
-    await waitUntilReady(brokers, broker.pid, timeoutMs, logFile, security);
+    await waitUntilReady(state, nodes.length, timeoutMs, security);
   } catch (err) {
-    await terminate(broker.pid);
+    for (const node of state.nodes) await terminate(node.pid);
     rmSync(stateFile, { force: true });
     throw err;
   }
+  const where = nodes.length > 1 ? `${nodes.length} nodes, replication factor 3, min.insync.replicas 2; pids ${state.nodes.map((n) => n.pid).join(', ')}, data in ${join(dir, 'node-*')}` : `pid ${state.pid}, data in ${join(dir, 'data')}`;
   if (security) {
     process.stdout.write(
-      `Kafka ${kafkaVersion} ready on ${brokers} (SASL_SSL, OAUTHBEARER; pid ${broker.pid}, data in ${join(dir, 'data')})\n` +
+      `Kafka ${kafkaVersion} ready on ${brokers} (SASL_SSL, OAUTHBEARER; ${where})\n` +
         `  CA clients trust: ${security.tls.ca}\n  hub token key ring: ${security.issuer.keys}\n` +
         `  for the hub: KAFKA_BROKERS=${brokers} KAFKA_CA_FILE=${security.tls.ca} PASSERELLE_KAFKA_ISSUER_KEYS=${security.issuer.keys}\n`,
     );
   } else {
     process.stdout.write(
-      `Kafka ${kafkaVersion} ready on ${brokers} (PLAINTEXT: UNSAFE, no encryption, no authentication, no ACLs; pid ${broker.pid}, data in ${join(dir, 'data')})\n` +
+      `Kafka ${kafkaVersion} ready on ${brokers} (PLAINTEXT: UNSAFE, no encryption, no authentication, no ACLs; ${where})\n` +
         `  for the hub: KAFKA_BROKERS=${brokers} KAFKA_SECURITY=plaintext\n`,
     );
   }
+}
+
+/** One node of a running cluster again (after `stop --node I` or a crash), on its own folder. */
+async function restartNode(state, timeoutMs) {
+  const node = state?.nodes.find((n) => String(n.id) === values.node);
+  if (!node) throw new Failure(`no node ${values.node} in the cluster started from ${dir}: start the cluster first (nodes: ${state ? state.nodes.map((n) => n.id).join(', ') : 'none'})`);
+  if (alive(node.pid)) throw new Failure(`node ${node.id} already runs (pid ${node.pid})`);
+  const security = state.security === 'SASL_SSL' ? { tls: developmentTls(), issuer: issuerKeyRing() } : null;
+  node.pid = launch(node, security);
+  if (node.id === state.nodes[0].id) state.pid = node.pid;
+  writeState(state);
+  // Ready once it has joined the nodes that are up.
+  await waitUntilReady({ ...state, nodes: [node] }, state.nodes.filter((n) => alive(n.pid)).length, timeoutMs, security);
+  process.stdout.write(`Kafka node ${node.id} ready again on 127.0.0.1:${node.port} (pid ${node.pid})\n`);
+}
+
+/** --ignore-formatted: a folder kept from an earlier start keeps its topics. */
+function format(node) {
+  const result = spawnSync(
+    'java',
+    ['-cp', brokerClasspath(), log4j(), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', readFileSync(join(dir, 'cluster-id'), 'utf8').trim(), '-c', join(node.dir, 'server.properties')],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new Failure(`formatting ${join(node.dir, 'data')} failed: ${lastLines(result.stderr || result.stdout, 3)} (delete ${dir} to start afresh)`);
+  }
+}
+
+function log4j() {
+  return `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`;
+}
+
+/** Starts one node's JVM in the background; returns its pid. */
+function launch(node, security) {
+  const out = openSync(join(node.dir, 'broker.log'), 'a');
+  // Kafka 4 fetches no JWKS or token URL that is not listed here (KIP-1139 hardening).
+  const allowedUrls = security ? [`-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=${pathToFileURL(security.issuer.jwks).href}`] : [];
+  const broker = spawn(
+    'java',
+    ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...allowedUrls, log4j(), '-cp', brokerClasspath(), 'kafka.Kafka', join(node.dir, 'server.properties')],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  broker.unref();
+  return broker.pid;
 }
 
 /**
@@ -217,20 +274,26 @@ function issuerKeyRing() {
 
 async function stop() {
   const state = readState();
-  if (!state || !alive(state.pid)) {
-    rmSync(stateFile, { force: true });
-    process.stdout.write(`no broker running from ${dir}\n`);
+  if (values.node) {
+    const node = state?.nodes.find((n) => String(n.id) === values.node);
+    if (!node) throw new Failure(`no node ${values.node} in the cluster started from ${dir}`);
+    await terminate(node.pid);
+    process.stdout.write(`Kafka node ${node.id} stopped (pid ${node.pid})\n`);
     return;
   }
-  await terminate(state.pid);
+  const running = state?.nodes.filter((n) => alive(n.pid)) ?? [];
+  for (const node of running) await terminate(node.pid);
   rmSync(stateFile, { force: true });
-  process.stdout.write(`Kafka stopped (pid ${state.pid})\n`);
+  process.stdout.write(running.length === 0 ? `no broker running from ${dir}\n` : `Kafka stopped (pid ${running.map((n) => n.pid).join(', ')})\n`);
 }
 
 function status() {
   const state = readState();
-  if (state && alive(state.pid)) process.stdout.write(`Kafka ${state.version} running on ${state.brokers} (${state.security ?? 'PLAINTEXT'}, pid ${state.pid})\n`);
-  else {
+  const running = state?.nodes.filter((n) => alive(n.pid)) ?? [];
+  if (running.length > 0) {
+    const nodes = state.nodes.length > 1 ? `${running.length} of ${state.nodes.length} nodes up, pids ${running.map((n) => n.pid).join(', ')}` : `pid ${running[0].pid}`;
+    process.stdout.write(`Kafka ${state.version} running on ${state.brokers} (${state.security ?? 'PLAINTEXT'}, ${nodes})\n`);
+  } else {
     process.stdout.write(`no broker running from ${dir}\n`);
     process.exitCode = 3;
   }
@@ -257,34 +320,41 @@ function brokerClasspath() {
   return readFileSync(file, 'utf8').trim();
 }
 
-function serverProperties(port, controllerPort, security) {
+function serverProperties(node, nodes, security) {
   const client = security ? 'SASL_SSL' : 'PLAINTEXT';
-  return `# Written by deploy/kafka/kafka.mjs: single-node KRaft, broker and controller in one process.
+  const internal = security ? 'SSL' : 'PLAINTEXT';
+  const replicas = Math.min(3, nodes.length);
+  const minIsr = replicas >= 3 ? 2 : 1;
+  const listeners = [`${client}://127.0.0.1:${node.port}`, ...(node.brokerPort ? [`BROKER://127.0.0.1:${node.brokerPort}`] : [])];
+  return `# Written by deploy/kafka/kafka.mjs: KRaft, broker and controller in one process${nodes.length > 1 ? `, node ${node.id} of ${nodes.length}` : ', a single node'}.
 process.roles=broker,controller
-node.id=1
+node.id=${node.id}
 # Static quorum: formatted without --standalone.
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
+controller.quorum.voters=${nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',')}
 # The controller listener is internal: loopback only; when secured, mutual TLS, where only
-# the holder of the broker's own key (DIR/tls) is admitted.
-listeners=${client}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=${client}://127.0.0.1:${port}
-inter.broker.listener.name=${client}
+# the holder of the broker's own key (DIR/tls) is admitted. So is the brokers' replication
+# listener, in a cluster.
+listeners=${[...listeners, `CONTROLLER://127.0.0.1:${node.controllerPort}`].join(',')}
+advertised.listeners=${listeners.join(',')}
+inter.broker.listener.name=${node.brokerPort ? 'BROKER' : client}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:${security ? 'SSL' : 'PLAINTEXT'},${client}:${client}
-${security ? securityProperties(security) : '# --plaintext: UNSAFE. No encryption, no authentication, no ACLs.\n'}log.dirs=${join(dir, 'data')}
+listener.security.protocol.map=CONTROLLER:${internal},${client}:${client}${node.brokerPort ? `,BROKER:${internal}` : ''}
+${security ? securityProperties(security, Boolean(node.brokerPort)) : '# --plaintext: UNSAFE. No encryption, no authentication, no ACLs.\n'}log.dirs=${join(node.dir, 'data')}
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+default.replication.factor=${replicas}
+min.insync.replicas=${minIsr}
+offsets.topic.replication.factor=${replicas}
+offsets.topic.num.partitions=${nodes.length > 1 ? 3 : 1}
+transaction.state.log.replication.factor=${replicas}
+transaction.state.log.min.isr=${minIsr}
 transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=${replicas}
+share.coordinator.state.topic.min.isr=${minIsr}
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 delete.topic.enable=true
+# Only an in-sync replica may lead: an acknowledged write is never given up for availability.
+unclean.leader.election.enable=false
 `;
 }
 
@@ -295,7 +365,7 @@ delete.topic.enable=true
  * changes. A session lasts at most connections.max.reauth.ms (and never past its token's
  * exp): then the client re-authenticates with a fresh token, or is disconnected.
  */
-function securityProperties({ tls, issuer, reauthMs }) {
+function securityProperties({ tls, issuer, reauthMs }, replicationListener) {
   const p = 'listener.name.sasl_ssl.oauthbearer.';
   return `ssl.keystore.type=PKCS12
 ssl.keystore.location=${tls.keystore}
@@ -306,7 +376,7 @@ ssl.truststore.type=PEM
 ssl.truststore.location=${tls.ca}
 ssl.client.auth=none
 listener.name.controller.ssl.client.auth=required
-sasl.enabled.mechanisms=OAUTHBEARER
+${replicationListener ? 'listener.name.broker.ssl.client.auth=required\n' : ''}sasl.enabled.mechanisms=OAUTHBEARER
 sasl.mechanism.inter.broker.protocol=OAUTHBEARER
 ${p}sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler
 ${p}sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ;
@@ -319,34 +389,41 @@ ${p}connections.max.reauth.ms=${reauthMs}
 connections.max.reauth.ms=${reauthMs}
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
-# hub_admin grants the ACLs; the broker itself (its certificate, on the controller listener)
-# registers with the controller. Nobody else is above the ACLs.
+# hub_admin grants the ACLs; the broker itself (its certificate, on the controller and
+# replication listeners) registers with the controller and replicates. Nobody else is above
+# the ACLs.
 super.users=User:hub_admin;User:CN=${BROKER_CN}
 `;
 }
 
-/** Ready means a kafkajs admin can describe the cluster; a broker that exits early fails at once. */
-async function waitUntilReady(brokers, pid, timeoutMs, logFile, security) {
+/**
+ * Ready means a kafkajs admin, on each node given, sees the whole cluster; a node that exits
+ * early fails at once.
+ */
+async function waitUntilReady(state, clusterSize, timeoutMs, security) {
   const { Kafka, logLevel } = await import('kafkajs');
   const auth = security ? { ssl: { ca: [readFileSync(security.tls.ca, 'utf8')] }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: () => adminToken(security.issuer) } } : {};
-  const kafka = new Kafka({ clientId: 'kafka-start', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 }, ...auth });
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!alive(pid)) throw new Failure(`the broker exited during start-up: ${lastLines(readLog(logFile), 3)} (full log: ${logFile})`);
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      const { brokers: nodes } = await admin.describeCluster();
-      if (nodes.length > 0) return;
-    } catch {
-      // not ready yet
-    } finally {
-      await admin.disconnect().catch(() => {});
+  for (const node of state.nodes) {
+    const address = `127.0.0.1:${node.port}`;
+    const kafka = new Kafka({ clientId: 'kafka-start', brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 }, ...auth });
+    for (;;) {
+      if (!alive(node.pid)) throw new Failure(`the broker${clusterSize > 1 ? ` of node ${node.id}` : ''} exited during start-up: ${lastLines(readLog(node.log), 3)} (full log: ${node.log})`);
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const { brokers: seen } = await admin.describeCluster();
+        if (seen.length >= clusterSize) break;
+      } catch {
+        // not ready yet
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+      if (Date.now() > deadline) {
+        throw new Failure(`the broker did not become ready on ${address} within ${timeoutMs / 1000} s: see ${node.log}, or raise --timeout`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
     }
-    if (Date.now() > deadline) {
-      throw new Failure(`the broker did not become ready on ${brokers} within ${timeoutMs / 1000} s: see ${logFile}, or raise --timeout`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -401,10 +478,19 @@ function alive(pid) {
 
 function readState() {
   try {
-    return JSON.parse(readFileSync(stateFile, 'utf8'));
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    // Written by a single-node start before clusters existed: one node, DIR itself.
+    if (!Array.isArray(state.nodes)) state.nodes = [{ id: 1, pid: state.pid, port: Number(state.brokers.split(':')[1]), dir, log: state.log }];
+    return state;
   } catch {
     return null;
   }
+}
+
+function writeState(state) {
+  const tmp = `${stateFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, stateFile);
 }
 
 function readLog(file) {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,21 +20,34 @@ export interface PrivateKafka {
   /** Starts again on the same folder and ports: what was written survives, and so do its CA and keys. */
   start(): Promise<void>;
   destroy(): Promise<void>;
+  /** Each node of the cluster: its id (Kafka's node id), client address and current pid. */
+  nodes(): Promise<Array<{ id: number; address: string; pid: number }>>;
+  /** SIGKILLs one node: no shutdown, as a crash or a power cut. */
+  killNode(id: number): Promise<void>;
+  /** Starts one stopped node again on its folder, once it has rejoined the others. */
+  startNode(id: number): Promise<void>;
 }
 
-/** A secured broker of the test's own (deploy/kafka), which the test may stop and start at will. */
-export async function startPrivateKafka(port: number, controllerPort: number): Promise<PrivateKafka> {
+/**
+ * A secured broker of the test's own (deploy/kafka), or a cluster of `nodes` (replication
+ * factor 3, min.insync.replicas 2), which the test may stop, start and crash at will.
+ * Client ports are `port` onwards, controller ports `controllerPort` onwards; a cluster's
+ * replication listeners take the ports after those.
+ */
+export async function startPrivateKafka(port: number, controllerPort: number, nodes = 1): Promise<PrivateKafka> {
   const dir = await mkdtemp(join(tmpdir(), 'passerelle-faults-kafka-'));
+  const cluster = ['--nodes', String(nodes)];
   const start = async () => {
-    await run(process.execPath, [SCRIPT, 'start', '--dir', dir, '--port', String(port), '--controller-port', String(controllerPort), '--timeout', '90']);
+    await run(process.execPath, [SCRIPT, 'start', '--dir', dir, '--port', String(port), '--controller-port', String(controllerPort), ...cluster, '--timeout', '180']);
   };
   const stop = async () => {
     await run(process.execPath, [SCRIPT, 'stop', '--dir', dir]).catch(() => undefined);
   };
+  const state = async () => JSON.parse(await readFile(join(dir, 'broker.json'), 'utf8')) as { ca: string; issuerKeys: string; nodes: Array<{ id: number; port: number; pid: number }> };
   await start();
-  const state = JSON.parse(await readFile(join(dir, 'broker.json'), 'utf8')) as { ca: string; issuerKeys: string };
-  const brokers = [`127.0.0.1:${port}`];
-  const security: KafkaSecurityFiles = { kind: 'sasl_ssl', caFile: state.ca, issuerKeys: state.issuerKeys };
+  const { ca, issuerKeys } = await state();
+  const brokers = Array.from({ length: nodes }, (_, i) => `127.0.0.1:${port + i}`);
+  const security: KafkaSecurityFiles = { kind: 'sasl_ssl', caFile: ca, issuerKeys };
   return {
     brokers,
     security,
@@ -44,5 +58,29 @@ export async function startPrivateKafka(port: number, controllerPort: number): P
       await stop();
       await rm(dir, { recursive: true, force: true });
     },
+    nodes: async () => (await state()).nodes.map((n) => ({ id: n.id, address: `127.0.0.1:${n.port}`, pid: n.pid })),
+    killNode: async (id) => {
+      const node = (await state()).nodes.find((n) => n.id === id);
+      if (!node) throw new Error(`no Kafka node ${id}`);
+      process.kill(node.pid, 'SIGKILL');
+      while (isAlive(node.pid)) await new Promise((r) => setTimeout(r, 50));
+    },
+    startNode: async (id) => {
+      await run(process.execPath, [SCRIPT, 'start', '--dir', dir, '--node', String(id), '--timeout', '180']);
+    },
   };
+}
+
+/** A zombie (killed, not yet reaped by whoever adopted it) no longer counts as running. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
