@@ -116,6 +116,14 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       for (const { name } of INSTANCES) await start(name);
       progress(`stack up (${INSTANCES.map((i) => i.name).join(', ')}); ${SECONDS} s of traffic and faults follow`);
 
+      // A poison message: mid-run, bytes that are no CloudEvent on the first organization's
+      // outbound topic, under its first case's key. Its views must park it, hold back that
+      // organization's view of that case only, and let everything else through.
+      const poison = { organization: orgs[0]!.org.id, caseId: orgs[0]!.cases[0]!, value: 'not a CloudEvent: poison for the views' };
+      let poisonSeen = 0;
+      let poisonAt: { partition: number; offset: bigint } | undefined;
+      const poisonCaseDeliveries: Array<{ id: string; partition: number; offset: bigint }> = [];
+
       // What every organization is told, and what it receives.
       const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'faults-ministries'));
       const receipts = new Map<string, Receipt[]>();
@@ -139,13 +147,19 @@ export function faultSuite(title: string, profile: FaultProfile): void {
         handleBatch: async (messages) => {
           for (const m of messages) {
             const organization = m.topic.slice('passerelle.outbound.'.length);
-            const envelope = (fromKafkaMessage(m) as { document: CaseEventEnvelope }).document;
+            const parsed = fromKafkaMessage(m);
+            if ('error' in parsed) {
+              poisonSeen += 1; // the suite's own poison message (below): no event
+              poisonAt ??= { partition: m.partition, offset: BigInt(m.offset) };
+              continue;
+            }
+            const envelope = parsed.document as CaseEventEnvelope;
+            if (organization === poison.organization && envelope.caseid === poison.caseId) poisonCaseDeliveries.push({ id: envelope.id, partition: m.partition, offset: BigInt(m.offset) });
             delivered.set(organization, [...(delivered.get(organization) ?? []), { position: envelope.position!, id: envelope.id }]);
           }
         },
       });
 
-      // The publishers: cases opened and shared first, then a steady flow with redeliveries.
       const sent: Sent[] = [];
       const build = async (publisher: Org, caseId: string, name: string, data: Record<string, unknown>): Promise<Sent> => {
         const envelope = await caseEvent(publisher.org.id, caseId, name, data, { actor: 'agent-faults' });
@@ -238,6 +252,17 @@ export function faultSuite(title: string, profile: FaultProfile): void {
           await sleep(6_000);
           await pg.start();
         }]);
+        plan.push([SECONDS * 0.45, async () => {
+          for (;;) {
+            try {
+              await bus.publish(outboundTopic(poison.organization), [{ key: poison.caseId, value: poison.value }]);
+              break;
+            } catch {
+              await sleep(500);
+            }
+          }
+          progress(`produced a poison message on ${outboundTopic(poison.organization)} under case ${poison.caseId}`);
+        }]);
         plan.sort((a, b) => a[0] - b[0]);
         for (const [at, act] of plan) {
           await sleep(Math.max(0, started + at * 1000 - Date.now()));
@@ -307,13 +332,48 @@ export function faultSuite(title: string, profile: FaultProfile): void {
         }
       }
 
+      // The parking lot: the poison message once, parked by the views with its bytes; behind it
+      // only later events of that organization's view of that case; nothing else parked.
+      const lot = await PostgresDatabase.open({ url: pg.url });
+      const { rows: parked } = await lot.query<{ id: string; component: string; case_id: string | null; key: string | null; value: Uint8Array; headers: Record<string, string>; error: { code: string }; held_behind: string | null }>(
+        'SELECT id::text AS id, component, case_id, key, value, headers, error, held_behind::text AS held_behind FROM parked_messages ORDER BY id',
+      );
+      await lot.close();
+      const poisonCaseRef = `${poison.organization}/${poison.caseId}`;
+      const poisonRows = parked.filter((r) => r.error.code === 'VIEW.UNREADABLE_MESSAGE');
+      if (poisonRows.length !== 1 || Buffer.from(poisonRows[0]!.value).toString() !== poison.value || poisonRows[0]!.case_id !== poisonCaseRef) {
+        problems.push(`the poison message should be parked once by the views with its bytes, as ${poisonCaseRef}; parked: ${JSON.stringify(parked.map((r) => [r.component, r.case_id, r.error.code]))}`);
+      }
+      const heldBack = parked.filter((r) => poisonRows[0] && r.held_behind === poisonRows[0].id);
+      for (const r of parked) {
+        if (r !== poisonRows[0] && !heldBack.includes(r)) problems.push(`parked without cause: ${r.component} ${r.case_id} ${r.error.code}`);
+        if (heldBack.includes(r) && r.case_id !== poisonCaseRef) problems.push(`held back behind the poison, yet of another view: ${r.case_id}`);
+      }
+      const heldBackIds = new Set(
+        heldBack.map((r) => {
+          const parsed = fromKafkaMessage({ value: Buffer.from(r.value), headers: r.headers });
+          return 'error' in parsed ? '(unreadable)' : (parsed.document as CaseEventEnvelope).id;
+        }),
+      );
+      if (poisonSeen === 0) problems.push('the poison message was never seen on its outbound topic');
+      // Events of the poisoned case first delivered after the poison, in its partition: each must wait behind it.
+      const firstDelivery = new Map<string, { partition: number; offset: bigint }>();
+      for (const d of poisonCaseDeliveries) if (!firstDelivery.has(d.id)) firstDelivery.set(d.id, d);
+      const afterPoison = [...firstDelivery].filter(([, d]) => poisonAt && d.partition === poisonAt.partition && d.offset > poisonAt.offset).map(([id]) => id);
+      const notHeld = afterPoison.filter((id) => !heldBackIds.has(id));
+      if (notHeld.length > 0) problems.push(`${notHeld.length} of the ${afterPoison.length} events of the poisoned case delivered after the poison were not held back behind it`);
+      const partitionsOfCase = new Set(poisonCaseDeliveries.map((d) => d.partition));
+      progress(`poison at partition ${poisonAt?.partition} offset ${poisonAt?.offset}; its case's events on partitions ${[...partitionsOfCase].join(', ')}, ${afterPoison.length} delivered after it`);
+
       const caseIds = [...new Set(events.map((e) => (e.data as unknown as CaseEventEnvelope).caseid))];
       for (const { org } of orgs) {
         const token = await org.token(['subscriber']);
         for (const caseId of caseIds) {
           const entitled = events.filter((e) => (e.data as unknown as CaseEventEnvelope).caseid === caseId && caseEventMetadata(e).audience.includes(org.id));
           let view: { status: number; body: { revision?: number; timeline?: Array<{ eventId: string }> } } | undefined;
-          const wanted = entitled.length > 0 ? `?minRevision=${entitled.at(-1)!.revision}` : '';
+          const poisoned = org.id === poison.organization && caseId === poison.caseId;
+          // The poisoned view stops where the poison is: no revision to wait for.
+          const wanted = entitled.length > 0 && !poisoned ? `?minRevision=${entitled.at(-1)!.revision}` : '';
           for (let attempt = 0; attempt < 10 && (!view || view.status >= 500); attempt++) {
             try {
               const response = await fetch(`${urlOf('views')}/cases/${caseId}${wanted}`, { headers: { authorization: `Bearer ${token}` } });
@@ -328,6 +388,15 @@ export function faultSuite(title: string, profile: FaultProfile): void {
           }
           const expected = entitled.map((e) => (e.data as unknown as CaseEventEnvelope).id);
           const seen = view?.body.timeline?.map((t) => t.eventId) ?? [];
+          if (poisoned) {
+            // What came before the poison, in order; everything after it parked behind it, none lost.
+            const prefix = JSON.stringify(seen) === JSON.stringify(expected.slice(0, seen.length));
+            const missing = expected.slice(seen.length).filter((id) => !heldBackIds.has(id));
+            if (view?.status !== 200 || !prefix || missing.length > 0) {
+              problems.push(`${org.id}'s poisoned view of ${caseId} (${view?.status}) shows ${seen.length} of ${expected.length} events${prefix ? '' : ' out of order'}; ${missing.length} of the rest are neither shown nor parked behind the poison`);
+            }
+            continue;
+          }
           if (view?.status !== 200 || JSON.stringify(seen) !== JSON.stringify(expected)) {
             problems.push(`${org.id}'s view of ${caseId} (${view?.status}) shows ${seen.length} events, not the ${expected.length} it is entitled to, in order`);
           }
@@ -354,7 +423,8 @@ export function faultSuite(title: string, profile: FaultProfile): void {
         outboundDeliveries: [...delivered.values()].reduce((n, l) => n + l.length, 0),
         kills: counts.kills,
         unexpectedExits: counts.unexpectedExits,
-        kafkaNodes: profile.kafkaNodes,
+        parked: `${poisonRows.length} poison, ${heldBack.length} held back behind it (${afterPoison.length} of its case's events came after it)`,
+      kafkaNodes: profile.kafkaNodes,
       instancesOfEach: copies,
         kafkaRestarts: counts.kafkaRestarts,
         brokerKills: counts.brokerKills,
