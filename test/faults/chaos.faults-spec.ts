@@ -119,7 +119,7 @@ describe('fault injection: crashes, broker and database restarts, redeliveries',
         for (const m of messages) {
           const organization = m.topic.slice('passerelle.outbound.'.length);
           const envelope = (fromKafkaMessage(m) as { document: CaseEventEnvelope }).document;
-          delivered.set(organization, [...(delivered.get(organization) ?? []), { position: envelope.position!, id: envelope.id }]);
+          delivered.set(organization, [...(delivered.get(organization) ?? []), { position: Number(envelope.logposition), id: envelope.id }]);
         }
       },
     });

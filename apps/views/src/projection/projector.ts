@@ -151,9 +151,13 @@ class UnreadableMessage extends Error {
   }
 }
 
-/** The view reads every event at its newest version. */
+/** The view reads every event at its newest version (envelope v3: a v2 one relayed before it is upcast too). */
 function committed(envelope: CaseEventEnvelope): CommittedEvent {
   const current = upcast(envelope);
+  const { caserevision, logposition, hash } = current;
+  if (caserevision === undefined || logposition === undefined || hash === undefined) {
+    throw new UnreadableMessage(`event ${String(current.id)} has no commit attributes (caserevision, logposition, hash): it is not a committed event`);
+  }
   return {
     id: current.id,
     source: current.source,
@@ -162,8 +166,8 @@ function committed(envelope: CaseEventEnvelope): CommittedEvent {
     channel: current.channel,
     caseid: current.caseid,
     data: current.data,
-    sequence: current.sequence!,
-    position: current.position!,
-    hash: current.hash!,
+    revision: Number(caserevision),
+    position: Number(logposition),
+    hash,
   };
 }
