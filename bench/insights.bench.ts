@@ -44,7 +44,7 @@ async function readLog(store: SqlEventStore): Promise<RecordedEvent[][]> {
 function viewItems(batch: RecordedEvent[]): ViewItem[] {
   return batch.flatMap((event) => {
     const e = upcast(committedEnvelope(event));
-    const committed = { id: e.id, source: e.source, type: e.type, time: e.time, channel: e.channel, caseid: e.caseid, data: e.data, sequence: e.sequence!, position: e.position!, hash: e.hash! };
+    const committed = { id: e.id, source: e.source, type: e.type, time: e.time, channel: e.channel, caseid: e.caseid, data: e.data, revision: Number(e.caserevision), position: Number(e.logposition), hash: e.hash! };
     return caseEventMetadata(event).audience.map((organization) => ({ organization, event: committed }));
   });
 }

@@ -20,7 +20,7 @@ function committed(caseId: string, sequence: number): CommittedEvent {
     channel: 'counter',
     caseid: caseId,
     data: sequence === 0 ? { owner: 'qc.ramq', title: 'bench' } : { service: `svc-${sequence}`, description: 'x'.repeat(600), provider: 'qc.ramq' },
-    sequence,
+    revision: sequence,
     position: sequence + 1,
     hash: sequence.toString(16).padStart(64, '0'),
   };

@@ -1,6 +1,7 @@
 import { fromKafkaMessage, outboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
-import { KafkaBus } from '@passerelle/messaging';
+import { KafkaBus, type IncomingMessage } from '@passerelle/messaging';
+import { Kafka, type CloudEvent } from 'cloudevents';
 import { admitTestOrganization, caseEvent, createScratchDatabase, grantHubServices, testKafkaConnection, testKafkaEnv, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { randomUUID } from 'node:crypto';
 import { listeningUrl, spawnTarget, terminate, type TargetProcess } from './support/target-process';
@@ -23,6 +24,8 @@ describe('exchange between organizations: need-to-know delivery and consistent v
   let views: string;
   let ministries: KafkaBus;
   const received = new Map<string, CaseEventEnvelope[]>();
+  /** The outbound messages as they came off the topic, for a CloudEvents SDK to read. */
+  const messages = new Map<string, IncomingMessage[]>();
 
   const start = async (app: string) => {
     const target = spawnTarget(app, env);
@@ -45,12 +48,16 @@ describe('exchange between organizations: need-to-know delivery and consistent v
     ministries = new KafkaBus(testKafkaConnection(undefined, 'e2e-ministries'));
     for (const org of [b, c]) {
       received.set(org.id, []);
+      messages.set(org.id, []);
       await ministries.subscribe({
         groupId: `e2e-${org.id}`,
         topics: [outboundTopic(org.id)],
         fromBeginning: true,
-        handleBatch: async (messages) => {
-          for (const m of messages) received.get(org.id)!.push((fromKafkaMessage(m) as { document: CaseEventEnvelope }).document);
+        handleBatch: async (batch) => {
+          for (const m of batch) {
+            messages.get(org.id)!.push(m);
+            received.get(org.id)!.push((fromKafkaMessage(m) as { document: CaseEventEnvelope }).document);
+          }
         },
       });
     }
@@ -127,22 +134,37 @@ describe('exchange between organizations: need-to-know delivery and consistent v
 
     // A revokes B's service access: B learns of the revocation, then receives no more service events.
     const revoke = await caseEvent(a.id, caseId, 'AccessRevoked', { organization: b.id, categories: ['service'], revokedBy: a.id, reason: 'done' });
-    await accepted(a, revoke);
+    const revoked = await accepted(a, revoke);
     shared.push(revoke.id);
     const after = await service(99);
     const last = await accepted(a, after);
 
     const idsOf = (org: TestOrganization) => received.get(org.id)!.filter((e) => e.caseid === caseId).map((e) => e.id);
     await until('B to receive every shared event', () => new Set(idsOf(b)).size === shared.length);
-    // A redelivery after the crash repeats an event with the same id and sequence; nothing else arrives.
+    // A redelivery after the crash repeats an event with the same id and case revision; nothing else arrives.
     const distinct = [...new Map(received.get(b.id)!.filter((e) => e.caseid === caseId).map((e) => [e.id, e])).values()];
     expect(distinct.map((e) => e.id)).toEqual(shared);
-    expect(distinct.map((e) => e.sequence)).toEqual([...distinct.map((e) => e.sequence!)].sort((x, y) => x - y));
+    const revisions = distinct.map((e) => Number(e.caserevision));
+    expect(revisions).toEqual([...revisions].sort((x, y) => x - y));
+    expect(distinct.at(-1)!.caserevision).toBe(String(revoked.revision));
     expect(idsOf(b)).not.toContain(decision.id);
     expect(idsOf(b)).not.toContain(after.id);
 
+    // Read by the CloudEvents SDK as any ministry's consumer would: every message a valid
+    // CloudEvent (envelope v3), its commit attributes decimal Strings, no `sequence` (the
+    // Sequence extension's name) and no `position`.
+    const ofCase = messages.get(b.id)!.filter((m) => m.key === caseId);
+    expect(ofCase.length).toBeGreaterThanOrEqual(shared.length);
+    for (const m of ofCase) {
+      const event = Kafka.toEvent({ key: m.key, value: m.value.toString('utf8'), body: m.value.toString('utf8'), headers: m.headers } as never) as CloudEvent;
+      expect(event.validate()).toBe(true);
+      expect(event).not.toHaveProperty('sequence');
+      expect(event).not.toHaveProperty('position');
+      expect({ caserevision: event.caserevision, logposition: event.logposition }).toEqual({ caserevision: expect.stringMatching(/^(0|[1-9]\d*)$/), logposition: expect.stringMatching(/^[1-9]\d*$/) });
+    }
+
     // B's view holds each shared event once, in case order; C sees nothing and gets 404.
-    const revisionOfRevoke = distinct.at(-1)!.sequence!;
+    const revisionOfRevoke = revoked.revision;
     const bView = await view(b, caseId, revisionOfRevoke);
     expect(bView.status).toBe(200);
     expect(bView.body.timeline.map((t) => t.eventId)).toEqual(shared);

@@ -155,7 +155,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
             }
             const envelope = parsed.document as CaseEventEnvelope;
             if (organization === poison.organization && envelope.caseid === poison.caseId) poisonCaseDeliveries.push({ id: envelope.id, partition: m.partition, offset: BigInt(m.offset) });
-            delivered.set(organization, [...(delivered.get(organization) ?? []), { position: envelope.position!, id: envelope.id }]);
+            delivered.set(organization, [...(delivered.get(organization) ?? []), { position: Number(envelope.logposition), id: envelope.id }]);
           }
         },
       });

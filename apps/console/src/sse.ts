@@ -9,8 +9,9 @@ export interface StreamedEvent {
   channel: string;
   caseid: string;
   data: Record<string, unknown>;
-  sequence: number;
-  position: number;
+  /** Envelope v3's commit attributes: the revision in the case and the position in the log, in decimal. */
+  caserevision: string;
+  logposition: string;
   hash: string;
 }
 

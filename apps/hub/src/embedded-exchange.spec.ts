@@ -356,6 +356,11 @@ describe('the embedded hub: gateway, views and event stream', () => {
       await until(() => ofCase(live).length >= 2 + published.length, 30_000);
       expect(ofCase(live).slice(2)).toEqual(published); // the decision is not B's to see
       expect(ofCase(stuck).length).toBeLessThan(ofCase(live).length);
+      // Envelope v3: the commit attributes are decimal strings, the SSE id is the logposition, no `sequence`.
+      const streamed = live.events.filter((e) => e.data.caseid === caseId);
+      for (const e of streamed) expect({ id: e.id, sequence: 'sequence' in e.data, caserevision: typeof e.data.caserevision }).toEqual({ id: e.data.logposition, sequence: false, caserevision: 'string' });
+      const revisions = streamed.map((e) => BigInt(e.data.caserevision!));
+      expect(revisions.every((r, i) => i === 0 || r > revisions[i - 1]!)).toBe(true);
 
       stuck.resume();
       await until(() => ofCase(stuck).length === ofCase(live).length, 30_000);

@@ -26,6 +26,7 @@ export {
   CLOUDEVENTS_CLASSIFICATION,
   COMMIT_ATTRIBUTES,
   organizationOf,
+  V2_COMMIT_ATTRIBUTES,
   sourceOf,
   type CaseEventEnvelope,
   type Channel,
@@ -52,7 +53,7 @@ export {
 export { valueAt, type ValidationIssue } from './validation/issues';
 export type { CaseEventDataByType, CaseEventType } from './generated/case-events';
 export { asyncApiYaml, buildAsyncApi } from './asyncapi/asyncapi-document';
-export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, UPCASTERS, type Upcaster } from './upcasting/upcasters';
+export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, upcastEnvelope, UPCASTERS, type CommittedEnvelopeV2, type Upcaster } from './upcasting/upcasters';
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
 export { HUB_ADMIN_PRINCIPAL, hubPrincipal, hubServiceAccess, managedByHub, organizationAccess } from './exchange/kafka-access';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';

@@ -97,15 +97,17 @@ export function casePage(el: HTMLElement, [caseId]: string[], session: Session):
     stopStream = followEvents(
       after,
       (event: StreamedEvent) => {
-        if (!view || event.caseid !== caseId || event.sequence <= view.revision) return;
+        const revision = Number(event.caserevision);
+        const position = Number(event.logposition);
+        if (!view || event.caseid !== caseId || revision <= view.revision) return;
         view = {
           ...view,
-          revision: event.sequence,
-          position: event.position,
+          revision,
+          position,
           hash: event.hash,
           updatedAt: event.time,
           status: /\.CaseClosed\.v\d+$/.test(event.type) ? 'closed' : view.status,
-          timeline: [...view.timeline, { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data }],
+          timeline: [...view.timeline, { revision, position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data }],
         };
         draw();
       },

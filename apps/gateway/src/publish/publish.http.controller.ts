@@ -85,7 +85,7 @@ export class PublishController {
   @ApiOperation({ summary: 'Publish a signed case event (CloudEvents JSON) and wait for its receipt' })
   @ApiHeader({ name: 'Passerelle-Signature', required: true, description: 'the detached JWS over the envelope (docs/identity.md)' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the case revision the publisher last saw, e.g. "3": refused with 412 if the case moved on' })
-  @ApiBody({ description: 'a CloudEvents 1.0 envelope; schemas/envelope/v2.schema.json is the authority (patterns, the data schema of each type)', schema: ENVELOPE_BODY })
+  @ApiBody({ description: 'a CloudEvents 1.0 envelope; schemas/envelope/v3.schema.json is the authority (patterns, the data schema of each type)', schema: ENVELOPE_BODY })
   @ApiResponse({ status: 201, description: 'accepted: the receipt, with revision, position and hash', schema: RECEIPT })
   @ApiResponse({ status: 202, description: 'no receipt yet within the timeout: ask the receipt URL later', schema: PENDING })
   @ApiResponse({ status: 412, description: 'CASE.REVISION_CONFLICT: If-Match is stale' })

@@ -2387,7 +2387,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description a CloudEvents 1.0 envelope; schemas/envelope/v2.schema.json is the authority (patterns, the data schema of each type) */
+        /** @description a CloudEvents 1.0 envelope; schemas/envelope/v3.schema.json is the authority (patterns, the data schema of each type) */
         requestBody: {
             content: {
                 "application/json": {

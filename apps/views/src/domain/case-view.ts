@@ -51,19 +51,21 @@ export interface CommittedEvent {
   channel: string;
   caseid: string;
   data: Record<string, unknown>;
-  sequence: number;
+  /** Its revision in the case stream (the envelope's caserevision). */
+  revision: number;
+  /** Its position in the global log (the envelope's logposition). */
   position: number;
   hash: string;
 }
 
 /** Whether the view already reflects this event (a redelivery, or an older one): then nothing changes. */
 export function alreadySeen(view: CaseSummaryState | undefined, event: CommittedEvent): boolean {
-  return view !== undefined && event.sequence <= view.revision;
+  return view !== undefined && event.revision <= view.revision;
 }
 
 /** The timeline entry an event adds. */
 export function timelineEntry(event: CommittedEvent): TimelineEntry {
-  return { revision: event.sequence, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data };
+  return { revision: event.revision, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data };
 }
 
 /** The view's summary once it reflects `event` (its timeline gains `timelineEntry(event)`). */
@@ -85,7 +87,7 @@ export function applyEvent(view: CaseSummaryState | undefined, organization: str
   const next: CaseSummaryState = {
     ...base,
     current: { ...base.current, [name]: event.data },
-    revision: event.sequence,
+    revision: event.revision,
     position: event.position,
     hash: event.hash,
     updatedAt: event.time,

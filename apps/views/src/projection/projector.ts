@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, upcast, type CaseEventEnvelope } from '@passerelle/contracts';
+import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { Lease, LeaseLost, runUnderLease, SQL_DATABASE, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
 import { EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
@@ -7,7 +7,7 @@ import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { describeKafkaMessage, describeStoreEvent, ParkingLot, PoisonGuard, restoreKafkaMessage, restoreStoreEvent, type PoisonGuardOptions } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
-import type { CommittedEvent } from '../domain/case-view';
+import { committedEvent, UnreadableMessage } from './committed-event';
 import { ViewStore, type ViewItem } from './view-store';
 
 /**
@@ -104,7 +104,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       // Only the relay writes these topics: an unreadable message is a bug to see, parked with its bytes.
       if (!organization) throw new UnreadableMessage(`${message.topic} is not an outbound topic`);
       if ('error' in parsed) throw new UnreadableMessage(`the message at ${message.topic}/${message.partition}/${message.offset} is not a committed event: ${parsed.error}`);
-      items.push({ organization, event: committed(parsed.document as CaseEventEnvelope) });
+      items.push({ organization, event: committedEvent(parsed.document as CaseEventEnvelope) });
     }
     await this.views.apply(items);
     // Topics of several organizations arrive in parallel: the newest position applied.
@@ -115,7 +115,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   /** The views of these events' audiences, with the checkpoint of the last one, in one transaction. */
   private async fromLog(events: RecordedEvent[], fence: (tx: SqlExecutor) => Promise<void>): Promise<void> {
     const items = events.flatMap((event) => {
-      const envelope = committed(committedEnvelope(event));
+      const envelope = committedEvent(committedEnvelope(event));
       return caseEventMetadata(event).audience.map((organization) => ({ organization, event: envelope }));
     });
     await this.views.apply(items, { name: this.name, position: events.at(-1)!.position }, fence);
@@ -139,31 +139,4 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'views could not follow the log; starting again from their checkpoint'),
     });
   }
-}
-
-/** A message on an outbound topic that is no committed event: nothing a retry can fix. */
-class UnreadableMessage extends Error {
-  readonly code = 'VIEW.UNREADABLE_MESSAGE';
-  readonly retriable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnreadableMessage';
-  }
-}
-
-/** The view reads every event at its newest version. */
-function committed(envelope: CaseEventEnvelope): CommittedEvent {
-  const current = upcast(envelope);
-  return {
-    id: current.id,
-    source: current.source,
-    type: current.type,
-    time: current.time,
-    channel: current.channel,
-    caseid: current.caseid,
-    data: current.data,
-    sequence: current.sequence!,
-    position: current.position!,
-    hash: current.hash!,
-  };
 }

@@ -10,7 +10,7 @@ const event = (caseid: string, sequence: number, type = 'passerelle.case.Service
   channel: 'web',
   caseid,
   data,
-  sequence,
+  revision: sequence,
   position: 100 + sequence,
   hash: `h${sequence}`,
 });

@@ -3,12 +3,24 @@ import type { Classification } from '../catalog/schema-catalog';
 export const CHANNELS = ['counter', 'phone', 'web', 'mobile', 'mail', 'email', 'sms', 'chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** Attributes the hub sets when it commits an event; a publisher never sends them. */
-export const COMMIT_ATTRIBUTES = ['sequence', 'position', 'prevhash', 'hash'] as const;
+/**
+ * Attributes the hub sets when it commits an event (envelope v3); a publisher never sends
+ * them. Every one is a CloudEvents String, and none is the name of a documented CloudEvents
+ * extension: `caserevision` and `logposition` are decimal strings because a 64-bit revision
+ * or position outgrows the CloudEvents Integer (32 bits), and they are not `sequence`, whose
+ * documented extension is a lexicographically ordered string (see docs/contracts.md).
+ */
+export const COMMIT_ATTRIBUTES = ['caserevision', 'logposition', 'prevhash', 'hash'] as const;
+
+/**
+ * Envelope v2's names for the first two: JSON integers. Events relayed before v3 carry them
+ * (on the outbound topics, until retention drops them); `upcast` reads them as v3.
+ */
+export const V2_COMMIT_ATTRIBUTES = { sequence: 'caserevision', position: 'logposition' } as const;
 
 /**
  * A case event as it travels: CloudEvents 1.0 structured JSON with Passerelle's extensions
- * (schemas/envelope/v1.schema.json is the authority; this type mirrors it).
+ * (schemas/envelope/v3.schema.json is the authority; this type mirrors it).
  */
 export interface CaseEventEnvelope<Data = Record<string, unknown>> {
   specversion: '1.0';
@@ -34,8 +46,10 @@ export interface CaseEventEnvelope<Data = Record<string, unknown>> {
   partitionkey?: string;
   traceparent?: string;
   tracestate?: string;
-  sequence?: number;
-  position?: number;
+  /** Set on commit: the revision in the case stream, in decimal (e.g. "0" for the first event). */
+  caserevision?: string;
+  /** Set on commit: the position in the hub's global log, in decimal. */
+  logposition?: string;
   prevhash?: string;
   hash?: string;
 }

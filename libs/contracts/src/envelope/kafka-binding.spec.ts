@@ -6,7 +6,7 @@ import type { CaseEventEnvelope } from './envelope';
 import { fromKafkaMessage, partitionKeyKey, STRUCTURED_CONTENT_TYPE, toKafkaMessage } from './kafka-binding';
 
 const event = JSON.parse(readFileSync(join(defaultSchemasDir(), 'envelope/v1.example.json'), 'utf8')) as CaseEventEnvelope;
-const committed: CaseEventEnvelope = { ...event, sequence: 4, position: 1207, prevhash: 'a'.repeat(64), hash: 'b'.repeat(64) };
+const committed: CaseEventEnvelope = { ...event, caserevision: '4', logposition: '1207', prevhash: 'a'.repeat(64), hash: 'b'.repeat(64) };
 const asIncoming = (m: ReturnType<typeof toKafkaMessage>) => ({ value: Buffer.from(m.value), headers: m.headers ?? {} });
 /** A message as the CloudEvents JavaScript SDK writes it (its value is data, not yet bytes; a producer sends no undefined header). */
 const fromSdk = (m: { value?: unknown; headers: Record<string, unknown> }) => ({
@@ -38,7 +38,7 @@ describe('CloudEvents Kafka binding', () => {
   it('binary mode carries data as the value and every other attribute as a ce_ header', () => {
     const message = toKafkaMessage(committed, 'binary');
     expect(JSON.parse(String(message.value))).toEqual(event.data);
-    expect(message.headers).toMatchObject({ 'content-type': 'application/json', ce_id: event.id, ce_type: event.type, ce_caseid: event.caseid, ce_sequence: '4' });
+    expect(message.headers).toMatchObject({ 'content-type': 'application/json', ce_id: event.id, ce_type: event.type, ce_caseid: event.caseid, ce_caserevision: '4', ce_logposition: '1207' });
     expect(fromKafkaMessage(asIncoming(message))).toEqual({ document: committed });
   });
 

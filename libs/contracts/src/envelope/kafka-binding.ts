@@ -8,8 +8,9 @@ import { parseStrictJson } from './strict-json';
  * - structured: the value is the whole envelope as JSON, `content-type:
  *   application/cloudevents+json; charset=UTF-8`;
  * - binary: the value is `data` alone, `content-type` is the `datacontenttype` (parameters
- *   and all), and every other attribute travels as a `ce_<name>` header (string values;
- *   integers in decimal).
+ *   and all), and every other attribute travels as a `ce_<name>` header. Every attribute of
+ *   the envelope (v3) is a CloudEvents String, so a header's value is the attribute's value;
+ *   v2's integer `sequence` and `position` arrive as decimal strings, which `upcast` reads.
  *
  * A receiver tells the modes apart by `content-type` alone, as the binding says: prefixed
  * with `application/cloudevents` (any case) is structured, anything else (or none) binary.
@@ -17,7 +18,6 @@ import { parseStrictJson } from './strict-json';
  */
 export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
-const INTEGER_ATTRIBUTES = new Set(['sequence', 'position']);
 /** CloudEvents attribute names: lower-case ASCII letters and digits (spec §3.1.1). */
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 
@@ -97,7 +97,7 @@ function binary(message: Pick<IncomingMessage, 'value' | 'headers'>, contentType
       document.datacontenttype ??= value;
       continue;
     }
-    document[name] = INTEGER_ATTRIBUTES.has(name) && /^\d+$/.test(value) ? Number(value) : value;
+    document[name] = value;
   }
   // Binding §3.2.2: an event with no data is a message with no value (not invalid JSON).
   if (message.value.length === 0) return { document };

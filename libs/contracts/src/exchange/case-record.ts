@@ -44,12 +44,15 @@ export interface StoredCaseEvent {
   hash: string;
 }
 
-/** The envelope as subscribers receive it: as published, plus the hub's commit attributes. */
+/**
+ * The envelope as subscribers receive it (envelope v3): as published, plus the hub's commit
+ * attributes; revision and position in decimal, whole at any size (they are 64-bit).
+ */
 export function committedEnvelope(event: StoredCaseEvent): CaseEventEnvelope {
   return {
     ...(event.data as unknown as CaseEventEnvelope),
-    sequence: Number(event.revision),
-    position: Number(event.position),
+    caserevision: event.revision.toString(),
+    logposition: event.position.toString(),
     prevhash: event.prevHash,
     hash: event.hash,
   };

@@ -5,7 +5,7 @@ import type { CaseEventEnvelope } from '../envelope/envelope';
 import { EventValidator } from '../validation/event-validator';
 import { inlineCatalogRefs } from '../catalog/inline-refs';
 import { checkCompatibility, type JsonSchema } from '../compatibility/compatibility';
-import { upcast } from './upcasters';
+import { upcast, upcastEnvelope, type CommittedEnvelopeV2 } from './upcasters';
 
 const dir = defaultSchemasDir();
 const v1Data = JSON.parse(readFileSync(join(dir, 'case/address-changed/v1.example.json'), 'utf8')) as Record<string, unknown>;
@@ -71,5 +71,38 @@ describe('ServiceRequested v2: an optional segment, backward compatible', () => 
     expect(current).toMatchObject({ type: 'passerelle.case.ServiceRequested.v2', dataschema: 'urn:passerelle:schema:case:ServiceRequested:v2', data });
     expect(current.data).not.toHaveProperty('segment');
     expect(validator.validate(current)).toMatchObject({ valid: true });
+  });
+});
+
+describe('upcasting envelope v2 → v3: the commit attributes', () => {
+  const dir2 = defaultSchemasDir();
+  const v2 = () => JSON.parse(readFileSync(join(dir2, 'envelope/v2.committed.example.json'), 'utf8')) as CommittedEnvelopeV2;
+
+  it('given a v2 committed event, when read, then sequence and position are caserevision and logposition, in decimal', () => {
+    const old = v2();
+    const current = upcastEnvelope(old) as unknown as Record<string, unknown>;
+    expect(current).toMatchObject({ caserevision: '0', logposition: '1207', prevhash: old.prevhash, hash: old.hash });
+    expect(current).not.toHaveProperty('sequence');
+    expect(current).not.toHaveProperty('position');
+  });
+
+  it('takes the decimal strings of a binary-mode message’s headers as well', () => {
+    expect(upcastEnvelope({ ...v2(), sequence: '12', position: '4294967296' })).toMatchObject({ caserevision: '12', logposition: '4294967296' });
+  });
+
+  it('upcasts the envelope and then the data, in one read', () => {
+    const old = { ...v2(), ...v1, sequence: 3, position: 99 } as CommittedEnvelopeV2;
+    expect(upcast(old)).toMatchObject({ type: 'passerelle.case.AddressChanged.v2', caserevision: '3', logposition: '99' });
+  });
+
+  it('leaves a v3 or a publisher’s envelope as it is, the stored one untouched, and a value that is no whole number under its v2 name', () => {
+    const current = upcastEnvelope(v2());
+    expect(upcastEnvelope(current)).toBe(current);
+    expect(upcastEnvelope(v1)).toBe(v1);
+    const old = v2();
+    const before = JSON.stringify(old);
+    upcastEnvelope(old);
+    expect(JSON.stringify(old)).toBe(before);
+    expect(upcastEnvelope({ ...v2(), sequence: -1, position: 2.5 })).toMatchObject({ sequence: -1, position: 2.5 });
   });
 });

@@ -100,14 +100,39 @@ describe('EventValidator', () => {
     });
 
     it('commit attributes sent by a publisher', () => {
-      const result = validator.validate({ ...example(), sequence: 3, hash: 'a'.repeat(64) });
+      const result = validator.validate({ ...example(), caserevision: '3', hash: 'a'.repeat(64) });
       expect(result.valid).toBe(false);
-      expect(!result.valid && result.errors.map((e) => e.pointer)).toEqual(['/sequence', '/hash']);
+      expect(!result.valid && result.errors.map((e) => `${e.pointer} ${e.keyword}`)).toEqual(['/caserevision commitAttribute', '/hash commitAttribute']);
+    });
+
+    it('envelope v2’s commit attributes, which v3 no longer has, saying what replaced them', () => {
+      const result = validator.validate({ ...example(), sequence: 3 });
+      expect(result).toMatchObject({
+        valid: false,
+        errors: [
+          {
+            pointer: '/sequence',
+            keyword: 'additionalProperties',
+            message: "is not an attribute of envelope v3: it was v2's commit attribute, now caserevision (a decimal string), which the hub sets on commit and a publisher never sends",
+          },
+        ],
+      });
     });
 
     it('commit attributes missing from a stored event', () => {
       const result = validator.validate(example(), { stage: 'committed' });
-      expect(!result.valid && result.errors.map((e) => `${e.pointer} ${e.keyword}`)).toEqual(['/sequence required', '/position required', '/prevhash required', '/hash required']);
+      expect(!result.valid && result.errors.map((e) => `${e.pointer} ${e.keyword}`)).toEqual(['/caserevision required', '/logposition required', '/prevhash required', '/hash required']);
+    });
+
+    it('a commit attribute that is no decimal string: CloudEvents has no 64-bit integer, so it is never a JSON number', () => {
+      const committed = { ...example(), caserevision: '3', logposition: '12', prevhash: '0'.repeat(64), hash: 'a'.repeat(64) };
+      expect(validator.validate(committed, { stage: 'committed' }).valid).toBe(true);
+      for (const logposition of [12, '012', '-1', '1e3', '']) {
+        expect({ logposition, result: validator.validate({ ...committed, logposition }, { stage: 'committed' }) }).toMatchObject({
+          logposition,
+          result: { valid: false, errors: [{ pointer: '/logposition' }] },
+        });
+      }
     });
 
     it('an envelope over the size limit, before parsing it', () => {

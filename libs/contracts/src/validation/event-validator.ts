@@ -4,12 +4,16 @@ import { fullFormats } from 'ajv-formats/dist/formats';
 import { CatalogError, describeSchema, type CatalogEntry } from '../catalog/schema-catalog';
 import { metaSchemas, SHARING_VOCABULARY_META_ID } from '../catalog/meta-schemas';
 import { eventTypeOf, parseEventType } from '../catalog/schema-id';
-import { COMMIT_ATTRIBUTES, type CaseEventEnvelope } from '../envelope/envelope';
+import { COMMIT_ATTRIBUTES, V2_COMMIT_ATTRIBUTES, type CaseEventEnvelope } from '../envelope/envelope';
 import { parseStrictJson } from '../envelope/strict-json';
 import { toIssues, type ValidationIssue } from './issues';
 
-/** The envelope new events are checked against (v1 stays registered: a version never changes). */
-export const ENVELOPE_SCHEMA_ID = 'urn:passerelle:schema:envelope:v2';
+/**
+ * The envelope events are checked against (v1 and v2 stay registered: a version never
+ * changes). A publisher's envelope reads the same in v2 and v3, which differ only in the
+ * hub's commit attributes; a v2 committed event is read through `upcast` first.
+ */
+export const ENVELOPE_SCHEMA_ID = 'urn:passerelle:schema:envelope:v3';
 
 /**
  * RFC 3339 `date-time` as its grammar reads (section 5.6): `T` between date and time (either
@@ -120,7 +124,7 @@ export class EventValidator {
     const stage = options.stage ?? 'publish';
     const document = withoutNullAttributes(raw);
     if (!this.envelope(document)) {
-      const errors = toIssues(this.envelope.errors, document);
+      const errors = toIssues(this.envelope.errors, document).map(explainV2CommitAttribute);
       // Report the data's problems too when its type is known, so one run shows them all.
       const { type, data } = (typeof document === 'object' && document !== null ? document : {}) as { type?: unknown; data?: unknown };
       const known = typeof type === 'string' ? this.compiled.get(type) : undefined;
@@ -139,8 +143,8 @@ export class EventValidator {
     // The common case, a valid event, checks everything once and allocates nothing else;
     // only a failure walks the checks again to describe each problem.
     const charset = CHARSET.exec(event.datacontenttype)?.[1];
-    const committed = event.sequence !== undefined || event.position !== undefined || event.prevhash !== undefined || event.hash !== undefined;
-    const allCommitted = event.sequence !== undefined && event.position !== undefined && event.prevhash !== undefined && event.hash !== undefined;
+    const committed = event.caserevision !== undefined || event.logposition !== undefined || event.prevhash !== undefined || event.hash !== undefined;
+    const allCommitted = event.caserevision !== undefined && event.logposition !== undefined && event.prevhash !== undefined && event.hash !== undefined;
     if (
       event.dataschema === entry.id &&
       event.dataclassification === entry.classification &&
@@ -206,6 +210,14 @@ function withoutNullAttributes(document: unknown): unknown {
   const entries = Object.entries(document);
   if (!entries.some(([name, value]) => value === null && name !== 'data')) return document;
   return Object.fromEntries(entries.filter(([name, value]) => value !== null || name === 'data'));
+}
+
+/** `sequence` or `position`, refused as unknown: say what they were and what replaced them. */
+function explainV2CommitAttribute(issue: ValidationIssue): ValidationIssue {
+  const name = issue.pointer.slice(1);
+  if (issue.keyword !== 'additionalProperties' || !Object.hasOwn(V2_COMMIT_ATTRIBUTES, name)) return issue;
+  const now = V2_COMMIT_ATTRIBUTES[name as keyof typeof V2_COMMIT_ATTRIBUTES];
+  return { ...issue, message: `is not an attribute of envelope v3: it was v2's commit attribute, now ${now} (a decimal string), which the hub sets on commit and a publisher never sends` };
 }
 
 function fail<T>(code: ValidationFailureCode, pointer: string, keyword: string, message: string, expected?: unknown, actual?: unknown): ValidationResult<T> {

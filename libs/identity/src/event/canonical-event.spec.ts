@@ -1,11 +1,12 @@
-import { COMMIT_ATTRIBUTES } from '@passerelle/contracts';
+import { COMMIT_ATTRIBUTES, V2_COMMIT_ATTRIBUTES } from '@passerelle/contracts';
 import { canonicalEventBytes, UNSIGNED_ATTRIBUTES } from './canonical-event';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 
 describe('canonicalEventBytes', () => {
-  it('leaves out exactly the hub’s commit attributes, as @passerelle/contracts defines them', () => {
-    expect([...UNSIGNED_ATTRIBUTES]).toEqual([...COMMIT_ATTRIBUTES]);
+  it('leaves out exactly the hub’s commit attributes, as @passerelle/contracts defines them, under envelope v3’s and v2’s names', () => {
+    expect([...UNSIGNED_ATTRIBUTES]).toEqual([...COMMIT_ATTRIBUTES, ...Object.keys(V2_COMMIT_ATTRIBUTES)]);
+    expect(text(canonicalEventBytes({ id: 'e1', caserevision: '1', logposition: '2', prevhash: 'p', hash: 'h' }))).toBe('{"id":"e1"}');
     expect(text(canonicalEventBytes({ id: 'e1', sequence: 1, position: 2, prevhash: 'p', hash: 'h' }))).toBe('{"id":"e1"}');
   });
 

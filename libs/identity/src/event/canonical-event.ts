@@ -1,11 +1,14 @@
 import canonicalize from 'canonicalize';
 
 /**
- * Attributes the hub adds when it commits an event (mirrors COMMIT_ATTRIBUTES of
- * @passerelle/contracts; a spec keeps the two equal). The publisher signs before they exist,
- * so they are left out of what is signed. Everything else is covered.
+ * Attributes the hub adds when it commits an event: envelope v3's (COMMIT_ATTRIBUTES of
+ * @passerelle/contracts), then v2's names for the first two (a spec keeps them equal). The
+ * publisher signs before they exist, so they are left out of what is signed, under either
+ * version's names: an event relayed under v2 verifies as one relayed under v3. Leaving out
+ * `sequence` and `position` costs nothing: no envelope version lets a publisher send them.
+ * Everything else is covered.
  */
-export const UNSIGNED_ATTRIBUTES = ['sequence', 'position', 'prevhash', 'hash'] as const;
+export const UNSIGNED_ATTRIBUTES = ['caserevision', 'logposition', 'prevhash', 'hash', 'sequence', 'position'] as const;
 
 const unsigned: ReadonlySet<string> = new Set(UNSIGNED_ATTRIBUTES);
 

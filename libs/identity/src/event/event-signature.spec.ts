@@ -74,8 +74,11 @@ describe('Event signatures', () => {
 
     it('When the hub re-serializes it (key order) and adds its commit attributes, Then it still verifies', () => {
       const reordered = Object.fromEntries(Object.entries(envelope).reverse()) as TestEnvelope;
-      const committed = { ...reordered, sequence: 7, position: 1234, prevhash: 'a'.repeat(64), hash: 'b'.repeat(64) };
+      const committed = { ...reordered, caserevision: '7', logposition: '1234', prevhash: 'a'.repeat(64), hash: 'b'.repeat(64) };
       expect(codeOf(() => verifierOf().verifySync(committed, jws, T0))).toBe('ok');
+      // As relayed under envelope v2, before v3: the same signature holds.
+      const committedV2 = { ...reordered, sequence: 7, position: 1234, prevhash: 'a'.repeat(64), hash: 'b'.repeat(64) };
+      expect(codeOf(() => verifierOf().verifySync(committedV2, jws, T0))).toBe('ok');
     });
 
     const changes: Array<[string, unknown]> = [
