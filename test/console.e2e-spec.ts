@@ -294,6 +294,7 @@ describe('the web console in a real browser', () => {
 
   it('signs in through the organization’s OpenID Provider (code with PKCE), refuses a forged state and a provider’s error, and shows an expired token’s reason', async () => {
     const page = await browser.context.newPage();
+    await page.clock.install(); // the page's clock runs as usual, and can be moved on to the token's expiry
     const tokenRequests: string[] = [];
     page.on('request', (request) => {
       if (request.url().startsWith(`${op.issuer}/token`)) tokenRequests.push(request.url());
@@ -330,8 +331,11 @@ describe('the web console in a real browser', () => {
     expect(header).toMatchObject({ typ: 'at+jwt', kid: 'demo.oidc-1', alg: 'ES256' });
     expect(claims).toMatchObject({ iss: op.issuer, aud: 'urn:passerelle:hub', sub: 'agent-7', roles: ['publisher', 'subscriber'] });
     expect(tokenRequests).toHaveLength(1);
-    await page.click('button:has-text("Se déconnecter")');
+    // Ten minutes on, the provider's token has expired: the console goes back to sign-in and says so.
+    await page.clock.fastForward('10:01');
+    expect(await seen(page.locator('[data-testid=signin-reason]'), 'expiré')).toContain('Votre session a expiré ; connectez-vous à nouveau.');
     await page.waitForSelector('[data-testid=oidc-signin]');
+    expect(await page.locator('[data-testid=who]').count()).toBe(0);
 
     // The authorization request the console sent: code, PKCE S256, a state, the hub as resource.
     const authorize = await toProvider();
