@@ -1,6 +1,7 @@
 import { PostgresDatabase } from '@passerelle/database';
 import { createScratchDatabase, type ScratchDatabase } from '@passerelle/testing';
-import { execFile } from 'node:child_process';
+import { generateOrganizationKey } from '@passerelle/identity';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,8 @@ describe('the web console in a real browser', () => {
   let url: string;
   let dir: string;
   let browser: Browser;
+  /** A real OpenID Provider (oidc-provider), the token issuer of the member demo.oidc. */
+  let op: { child: ChildProcess; issuer: string };
 
   const passerelle = async (...args: string[]) => {
     try {
@@ -68,11 +71,24 @@ describe('the web console in a real browser', () => {
     expect(await seriousViolations(page)).toEqual([]);
   }
 
+  /** A development token for the demo operator, from the hub's demo sign-in. */
+  const operatorToken = async () => ((await (await fetch(`${url}/demo/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ organization: 'hub' }) })).json()) as { token: string }).token;
+
   beforeAll(async () => {
     browser = await launchBrowser('fr-FR');
     dir = await mkdtemp(join(tmpdir(), 'passerelle-console-'));
     scratch = await createScratchDatabase();
+    // The provider starts first: the hub is told its issuer; the provider learns the hub's address after.
+    const oidcKey = await generateOrganizationKey('ES256', 'demo.oidc-1');
+    const child = spawn(process.execPath, [join(ROOT, 'test/support/openid-provider.mjs')], { env: { PATH: process.env.PATH, OP_KEY: JSON.stringify(oidcKey.privateJwk) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const issuer = await new Promise<string>((ok, fail) => {
+      child.stdout!.once('data', (line: Buffer) => ok((JSON.parse(line.toString()) as { issuer: string }).issuer));
+      child.once('exit', (code) => fail(new Error(`the OpenID Provider ended (${code}) before listening`)));
+    });
+    op = { child, issuer };
     hub = spawnTarget('hub', {
+      PASSERELLE_CONSOLE_OIDC_ISSUER: op.issuer,
+      PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'passerelle-console',
       DATABASE_URL: scratch.url,
       PASSERELLE_DEMO_FEDERATION: 'on',
       PASSERELLE_KEYS_DIR: join(dir, 'keys'),
@@ -81,11 +97,25 @@ describe('the web console in a real browser', () => {
       PASSERELLE_GROUP_PREFIX: `console-${Date.now()}`,
     });
     url = await listeningUrl(hub);
+    const setup = await fetch(`${op.issuer}/test/setup`, { method: 'POST', body: JSON.stringify({ clientId: 'passerelle-console', redirectUri: `${url}/console/`, roles: ['publisher', 'subscriber'] }) });
+    expect(setup.status).toBe(204);
+    // The operator admits demo.oidc with the provider as its issuer and the provider's key.
+    const admitted = await fetch(`${url}/federation/organizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await operatorToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'demo.oidc', name: 'Agence de démonstration OIDC', issuers: [op.issuer], roles: ['publisher', 'subscriber'], keys: [oidcKey.publicJwk] }),
+    });
+    expect(admitted.status).toBe(201);
     await publishAll(await examples('case-2026-0042', '0042'));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     if (hub) await terminate(hub);
+    if (op) {
+      const ended = new Promise((ok) => op.child.once('exit', ok));
+      op.child.kill('SIGTERM');
+      await ended;
+    }
     await scratch?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -261,6 +291,92 @@ describe('the web console in a real browser', () => {
     expect(await seen(page.locator('[data-testid=timeline] tbody tr').first(), '30 nov. 2026, 10:01:00')).toContain('30 nov. 2026, 10:01:00');
     await page.close();
   }, 60_000);
+
+  it('signs in through the organization’s OpenID Provider (code with PKCE), refuses a forged state and a provider’s error, and shows an expired token’s reason', async () => {
+    const page = await browser.context.newPage();
+    await page.clock.install(); // the page's clock runs as usual, and can be moved on to the token's expiry
+    const tokenRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${op.issuer}/token`)) tokenRequests.push(request.url());
+    });
+    const toProvider = async () => {
+      await browser.context.clearCookies(); // no session left at the provider: it asks who you are
+      await page.goto(`${url}/console/#/signin`);
+      const authorize = page.waitForRequest((request) => request.url().startsWith(`${op.issuer}/auth?`));
+      await page.click('[data-testid=oidc-signin]');
+      await page.waitForURL(`${op.issuer}/interaction/**`);
+      return new URL((await authorize).url());
+    };
+    const logIn = async () => {
+      await page.fill('input[name=login]', 'agent-7');
+      await page.fill('input[name=password]', 'any');
+      await page.click('button[type=submit]');
+      await page.click('button[type=submit]:has-text("Continue")'); // the consent page
+    };
+
+    await page.goto(`${url}/console/`);
+    expect(await seen(page.locator('#oidc-title'), 'Fournisseur d’identité')).toContain('Fournisseur d’identité de votre organisation');
+    expect(await page.locator('main').innerText()).toContain(op.issuer);
+
+    // The round trip: the provider's login, then back with a code the console exchanges with its verifier.
+    await toProvider();
+    await logIn();
+    await page.waitForURL(`${url}/console/#/cases`);
+    expect(await seen(page.locator('[data-testid=who]'), 'Agence de démonstration OIDC')).toContain('Agence de démonstration OIDC');
+    await page.waitForSelector('[data-testid=no-cases]');
+    expect(page.url()).toBe(`${url}/console/#/cases`); // the code and state are gone from the address bar
+    const session = JSON.parse((await page.evaluate(() => sessionStorage.getItem('passerelle.session')))!) as { token: string; via: string };
+    expect(session.via).toBe('oidc');
+    const [header, claims] = session.token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    expect(header).toMatchObject({ typ: 'at+jwt', kid: 'demo.oidc-1', alg: 'ES256' });
+    expect(claims).toMatchObject({ iss: op.issuer, aud: 'urn:passerelle:hub', sub: 'agent-7', roles: ['publisher', 'subscriber'] });
+    expect(tokenRequests).toHaveLength(1);
+    // Ten minutes on, the provider's token has expired: the console goes back to sign-in and says so.
+    await page.clock.fastForward('10:01');
+    expect(await seen(page.locator('[data-testid=signin-reason]'), 'expiré')).toContain('Votre session a expiré ; connectez-vous à nouveau.');
+    await page.waitForSelector('[data-testid=oidc-signin]');
+    expect(await page.locator('[data-testid=who]').count()).toBe(0);
+
+    // The authorization request the console sent: code, PKCE S256, a state, the hub as resource.
+    const authorize = await toProvider();
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ response_type: 'code', client_id: 'passerelle-console', redirect_uri: `${url}/console/`, code_challenge_method: 'S256', resource: 'urn:passerelle:hub', scope: 'openid' });
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // A link that comes back with another state (a forged or replayed answer) is refused, its code never used.
+    await page.goto(`${url}/console/?code=forged-code&state=forged-state&iss=${encodeURIComponent(op.issuer)}`);
+    expect(await seen(page.locator('[data-testid=signin-problem]'), 'SIGNIN.STATE_MISMATCH')).toContain('SIGNIN.STATE_MISMATCH');
+    expect(await page.locator('[data-testid=who]').count()).toBe(0);
+    expect(tokenRequests).toHaveLength(1);
+    expect(page.url()).toBe(`${url}/console/#/signin`);
+
+    // The user cancels at the provider: its error comes back in the redirect and is shown as it said it.
+    await toProvider();
+    await page.click('a:has-text("[ Cancel ]")');
+    expect(await seen(page.locator('[data-testid=signin-problem]'), 'access_denied')).toContain('SIGNIN.PROVIDER_ERROR access_denied: End-User aborted interaction');
+    expect(await page.locator('[data-testid=who]').count()).toBe(0);
+    await shot(page, 'signin-refused');
+    await expectAccessible(page);
+
+    // A provider whose clock is 20 minutes behind issues a token already expired (its 10-minute life
+    // over): the hub refuses it and the console stays at sign-in with the hub's reason.
+    expect((await fetch(`${op.issuer}/test/clock`, { method: 'POST', body: JSON.stringify({ offsetSeconds: -1200 }) })).status).toBe(204);
+    try {
+      await toProvider();
+      await logIn();
+      expect(await seen(page.locator('[data-testid=problem]'), 'TOKEN.EXPIRED')).toContain('TOKEN.EXPIRED');
+      expect(await page.locator('[data-testid=who]').count()).toBe(0);
+      expect((await seen(page.locator('h1'), 'Connexion')).trim()).toBe('Connexion');
+    } finally {
+      await fetch(`${op.issuer}/test/clock`, { method: 'POST', body: JSON.stringify({ offsetSeconds: 0 }) });
+    }
+
+    // Pasting a token still works beside it.
+    const { stdout: pasted } = await exec(process.execPath, [join(ROOT, 'bin/passerelle.js'), 'token', '--org', 'demo.transport', '--role', 'subscriber', '--key-dir', join(dir, 'keys')]);
+    await page.fill('#token', `Bearer ${pasted.trim()}`);
+    await page.click('form:has(#token) button[type=submit]');
+    expect(await seen(page.locator('[data-testid=who]'), 'Vehicle and Licensing Agency')).toContain('Vehicle and Licensing Agency');
+    expect(JSON.parse((await page.evaluate(() => sessionStorage.getItem('passerelle.session')))!)).toMatchObject({ via: 'token', organization: { id: 'demo.transport' } });
+    await page.close();
+  }, 120_000);
 
   it('sends a refused token back to sign-in with the hub’s reason, and shows a retrying banner while the hub is unreachable', async () => {
     const page = await browser.context.newPage();

@@ -4,8 +4,8 @@ export interface Session {
   organization: { id: string; name: string };
   roles: string[];
   expiresAt: string;
-  /** How the token came: the demo sign-in, or pasted. */
-  via: 'demo' | 'token';
+  /** How the token came: the demo sign-in, the OpenID Connect provider, or pasted. */
+  via: 'demo' | 'oidc' | 'token';
 }
 
 const KEY = 'passerelle.session';

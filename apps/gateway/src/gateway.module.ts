@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConsoleBuildCheck, consoleModule } from './console/console-assets';
+import { ConsoleConfigController } from './console/console-config.http.controller';
 import { AsyncApiController } from './http/asyncapi.controller';
 import { PublishController } from './publish/publish.http.controller';
 import { ReceiptBook } from './receipts/receipt-book';
@@ -14,7 +15,7 @@ import { EventsStreamController } from './stream/events-stream.http.controller';
  */
 @Module({
   imports: [consoleModule()],
-  controllers: [PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
+  controllers: [ConsoleConfigController, PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
   providers: [ReceiptBook, LogFanout, EventStreams, ConsoleBuildCheck],
 })
 export class GatewayModule {}

@@ -76,3 +76,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });
 });
+
+describe('the console’s OpenID Connect sign-in (PASSERELLE_CONSOLE_OIDC_*)', () => {
+  it('is off unless an issuer is set', () => {
+    expect(loadConfig({}).consoleSignIn).toBeUndefined();
+  });
+
+  it('takes the issuer as the tokens’ exact iss, the client id, a redirect URI, the openid scope and the hub’s audience as the resource', () => {
+    expect(loadConfig({ PASSERELLE_CONSOLE_OIDC_ISSUER: 'https://idp.ramq.gouv.qc.ca', PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'passerelle-console', PASSERELLE_CONSOLE_OIDC_REDIRECT_URI: 'https://hub.example/console/' }).consoleSignIn).toEqual({
+      issuer: 'https://idp.ramq.gouv.qc.ca',
+      clientId: 'passerelle-console',
+      redirectUri: 'https://hub.example/console/',
+      scope: 'openid',
+      resource: 'urn:passerelle:hub',
+    });
+    expect(loadConfig({ PASSERELLE_CONSOLE_OIDC_ISSUER: 'http://127.0.0.1:4000', PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'c', PASSERELLE_CONSOLE_OIDC_SCOPE: 'openid profile' }).consoleSignIn).toEqual({ issuer: 'http://127.0.0.1:4000', clientId: 'c', scope: 'openid profile', resource: 'urn:passerelle:hub' });
+  });
+
+  it.each([
+    [{ PASSERELLE_CONSOLE_OIDC_ISSUER: 'https://idp.example' }, 'PASSERELLE_CONSOLE_OIDC_ISSUER is set without PASSERELLE_CONSOLE_OIDC_CLIENT_ID: register the console as a public client at the provider and give its client id'],
+    [{ PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'c' }, 'PASSERELLE_CONSOLE_OIDC_CLIENT_ID is set without PASSERELLE_CONSOLE_OIDC_ISSUER: set the provider\'s issuer URL too, or unset both'],
+    [{ PASSERELLE_CONSOLE_OIDC_ISSUER: 'idp.example', PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'c' }, 'PASSERELLE_CONSOLE_OIDC_ISSUER=idp.example is not a URL: expected https://idp.example.gouv/'],
+    [{ PASSERELLE_CONSOLE_OIDC_ISSUER: 'http://idp.example', PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'c' }, 'PASSERELLE_CONSOLE_OIDC_ISSUER=http://idp.example: use https (plain http only on a loopback address)'],
+    [{ PASSERELLE_CONSOLE_OIDC_ISSUER: 'https://idp.example', PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'c', PASSERELLE_CONSOLE_OIDC_REDIRECT_URI: 'https://hub.example/console/#x' }, 'PASSERELLE_CONSOLE_OIDC_REDIRECT_URI=https://hub.example/console/#x: no query or fragment'],
+    [{ PASSERELLE_CONSOLE_OIDC_ISSUER: 'https://idp.example', PASSERELLE_CONSOLE_OIDC_CLIENT_ID: 'c', PASSERELLE_CONSOLE_OIDC_SCOPE: 'profile' }, 'PASSERELLE_CONSOLE_OIDC_SCOPE=profile: an OpenID Connect sign-in asks for the openid scope; add it'],
+  ])('refuses %j saying what to fix', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+});

@@ -61,6 +61,59 @@ export interface PlatformConfig {
    * a Kubernetes Secret); unset: the key is created and kept in the database.
    */
   hubKeyFile?: string;
+  /** The console's sign-in through an OpenID Connect provider, when one is configured. */
+  consoleSignIn?: ConsoleSignIn;
+}
+
+/**
+ * The OpenID Connect provider the web console signs people in with (authorization code with
+ * PKCE, in the browser). It must be an organization's federated issuer: the access token it
+ * gives is the one the console sends to the hub.
+ */
+export interface ConsoleSignIn {
+  /** The provider's issuer: the exact `iss` of its tokens, and where its discovery document is. */
+  issuer: string;
+  clientId: string;
+  /** Where the provider sends the browser back; unset: the console's own address (`<origin>/console/`). */
+  redirectUri?: string;
+  scope: string;
+  /** The resource indicator (RFC 8707) asked for: the hub's token audience. */
+  resource: string;
+}
+
+/**
+ * PASSERELLE_CONSOLE_OIDC_*: unset issuer, no OpenID Connect sign-in (tokens are pasted).
+ * Plain http is refused except on a loopback address (a provider on the same machine).
+ */
+export function consoleSignInConfig(env: NodeJS.ProcessEnv, audience = env.PASSERELLE_TOKEN_AUDIENCE ?? 'urn:passerelle:hub'): ConsoleSignIn | undefined {
+  const issuer = env.PASSERELLE_CONSOLE_OIDC_ISSUER?.trim();
+  if (!issuer) {
+    if (env.PASSERELLE_CONSOLE_OIDC_CLIENT_ID) throw new ConfigError('PASSERELLE_CONSOLE_OIDC_CLIENT_ID is set without PASSERELLE_CONSOLE_OIDC_ISSUER: set the provider\'s issuer URL too, or unset both');
+    return undefined;
+  }
+  secureUrl(issuer, 'PASSERELLE_CONSOLE_OIDC_ISSUER');
+  const clientId = env.PASSERELLE_CONSOLE_OIDC_CLIENT_ID?.trim();
+  if (!clientId) throw new ConfigError('PASSERELLE_CONSOLE_OIDC_ISSUER is set without PASSERELLE_CONSOLE_OIDC_CLIENT_ID: register the console as a public client at the provider and give its client id');
+  const redirectUri = env.PASSERELLE_CONSOLE_OIDC_REDIRECT_URI?.trim();
+  if (redirectUri) secureUrl(redirectUri, 'PASSERELLE_CONSOLE_OIDC_REDIRECT_URI');
+  const scope = env.PASSERELLE_CONSOLE_OIDC_SCOPE?.trim() || 'openid';
+  if (!scope.split(/\s+/).includes('openid')) throw new ConfigError(`PASSERELLE_CONSOLE_OIDC_SCOPE=${scope}: an OpenID Connect sign-in asks for the openid scope; add it`);
+  return { issuer, clientId, ...(redirectUri ? { redirectUri } : {}), scope, resource: audience };
+}
+
+function secureUrl(value: string, name: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name}=${value} is not a URL: expected https://idp.example.gouv/`);
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError(`${name}=${value}: use https (plain http only on a loopback address)`);
+  }
+  if (url.search || url.hash) throw new ConfigError(`${name}=${value}: no query or fragment`);
+  return url;
 }
 
 /** A configuration value that cannot be used; the message names the variable and the fix. */
@@ -202,8 +255,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
     }
   }
 
+  const consoleSignIn = consoleSignInConfig(env);
+
   return {
     ...(hubKeyFile ? { hubKeyFile } : {}),
+    ...(consoleSignIn ? { consoleSignIn } : {}),
     tracing,
     tokens: {
       audience: env.PASSERELLE_TOKEN_AUDIENCE ?? 'urn:passerelle:hub',

@@ -1,4 +1,4 @@
-export { loadConfig, ConfigError, type PlatformConfig, type StoreConfig, type BusConfig, type KafkaSecurity } from './config';
+export { loadConfig, consoleSignInConfig, ConfigError, type ConsoleSignIn, type PlatformConfig, type StoreConfig, type BusConfig, type KafkaSecurity } from './config';
 export { createLogger, NestPinoLogger } from './logging';
 export { composeTarget, PLATFORM_CONFIG, type Component } from './target';
 export { kafkaConnection } from './kafka-connection';

@@ -1,6 +1,7 @@
 import { html, nothing, render } from 'lit-html';
 import { api, ApiError } from '../api';
 import { t } from '../i18n';
+import { finishSignIn, isRedirectBack, SignInError, startSignIn, type ProviderSettings } from '../oidc';
 import { saveSession, type Session } from '../session';
 import { problem } from './common';
 
@@ -18,18 +19,37 @@ interface Me {
 
 /**
  * Sign-in. A hub in demo mode lists its demo organizations and issues a development token
- * for the one picked; any hub takes a token pasted from the organization's issuer.
+ * for the one picked; a hub with an OpenID Connect provider configured sends people there
+ * (authorization code with PKCE) and takes back the access token it gives; any hub takes a
+ * token pasted from the organization's issuer.
  */
 export function signInPage(el: HTMLElement, reason: string | undefined, signedIn: () => void): void {
   let demo: DemoOrganization[] | undefined;
+  let provider: ProviderSettings | undefined;
   let error: unknown;
   let busy = false;
+  let returning = isRedirectBack();
 
   const draw = () =>
     render(
       html`<h1>${t('signin.title')}</h1>
         ${reason ? html`<p class="problem" role="alert" data-testid="signin-reason">${reason}</p>` : nothing}
-        ${error ? problem(error) : nothing}
+        ${returning ? html`<p class="muted" role="status" data-testid="oidc-returning">${t('signin.oidcReturning')}</p>` : nothing}
+        ${error instanceof SignInError
+          ? html`<div class="problem" role="alert" data-testid="signin-problem">
+              <p><strong>${t('signin.oidcFailed')}</strong></p>
+              <p><code>${error.code}</code> ${error.message}</p>
+            </div>`
+          : error
+            ? problem(error)
+            : nothing}
+        ${provider
+          ? html`<section aria-labelledby="oidc-title">
+              <h2 id="oidc-title">${t('signin.oidc')}</h2>
+              <p class="muted">${t('signin.oidcHelp', { issuer: provider.issuer })}</p>
+              <button type="button" data-testid="oidc-signin" ?disabled=${busy} @click=${() => void providerSignIn(provider!)}>${t('signin.oidcSubmit')}</button>
+            </section>`
+          : nothing}
         ${demo && demo.length > 0
           ? html`<section aria-labelledby="demo-title">
               <h2 id="demo-title">${t('signin.demo')}</h2>
@@ -83,12 +103,48 @@ export function signInPage(el: HTMLElement, reason: string | undefined, signedIn
     }
   };
 
+  const providerSignIn = async (settings: ProviderSettings) => {
+    busy = true;
+    error = undefined;
+    draw();
+    try {
+      await startSignIn(settings); // the browser leaves for the provider
+    } catch (err) {
+      error = err;
+      busy = false;
+      draw();
+    }
+  };
+
   const tokenSignIn = async (raw: FormDataEntryValue | null) => {
     const token = String(raw ?? '').trim().replace(/^Bearer\s+/i, '');
     if (token) await establish(token, 'token');
   };
 
   draw();
+  api<{ oidc: ProviderSettings | null }>('/console/config', { auth: false }).then(
+    async (config) => {
+      provider = config.oidc ?? undefined;
+      if (returning) {
+        try {
+          if (!provider) throw new SignInError('SIGNIN.NOT_CONFIGURED', 'this hub has no OpenID Connect provider configured: the answer was ignored');
+          const token = await finishSignIn(provider);
+          returning = false;
+          await establish(token, 'oidc');
+          return;
+        } catch (err) {
+          returning = false;
+          error = err;
+        }
+      }
+      draw();
+    },
+    (err: unknown) => {
+      returning = false;
+      error = err;
+      draw();
+    },
+  );
   api<DemoOrganization[]>('/demo/organizations', { auth: false }).then(
     (list) => {
       demo = list;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { projectRoot } from '@passerelle/contracts';
+import { consoleSignInConfig } from '@passerelle/platform';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -17,22 +18,32 @@ export function consoleAssetsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(projectRoot(), 'dist', 'console');
 }
 
-// Everything the page needs comes from the hub itself: no other origin, no inline script.
-// Inline styles are allowed for the charts, which size their canvases through style attributes.
-const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/**
+ * Everything the page needs comes from the hub itself: no other origin, no inline script.
+ * Inline styles are allowed for the charts, which size their canvases through style attributes.
+ * The one exception: the configured OpenID Connect provider, whose discovery document and token
+ * endpoint the console calls (the browser is sent to its authorization endpoint by navigation,
+ * which connect-src does not govern).
+ */
+export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env): string {
+  const provider = consoleSignInConfig(env);
+  const connect = provider ? `'self' ${new URL(provider.issuer).origin}` : "'self'";
+  return `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+}
 
 /**
  * Serves the console's files at /console/ (any other path under it gets index.html, the app
  * routes itself). Hashed assets are cached for good; index.html is checked every time.
  */
 export function consoleModule(dir = consoleAssetsDir()): DynamicModule {
+  const policy = contentSecurityPolicy();
   return ServeStaticModule.forRoot({
     rootPath: dir,
     serveRoot: CONSOLE_PATH,
     serveStaticOptions: {
       index: ['index.html'],
       setHeaders: (response: { setHeader(name: string, value: string): void }, path: string) => {
-        response.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+        response.setHeader('Content-Security-Policy', policy);
         response.setHeader('X-Content-Type-Options', 'nosniff');
         response.setHeader('Referrer-Policy', 'no-referrer');
         response.setHeader('Cache-Control', path.includes(`${join('assets', '')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -618,6 +618,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console’s sign-in settings: the OpenID Connect provider (issuer, client id, redirect URI, scope, resource), or null when tokens are pasted */
+        get: operations["ConsoleConfigController_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{caseId}/events": {
         parameters: {
             query?: never;
@@ -2369,6 +2386,23 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Refused"];
+        };
+    };
+    ConsoleConfigController_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     PublishController_publish: {
