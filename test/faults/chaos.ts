@@ -123,6 +123,8 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       let poisonSeen = 0;
       let poisonAt: { partition: number; offset: bigint } | undefined;
       const poisonCaseDeliveries: Array<{ id: string; partition: number; offset: bigint }> = [];
+      // Which partitions each organization's view of each case arrived on (one, if keys map steadily).
+      const partitionsOf = new Map<string, Set<number>>();
 
       // What every organization is told, and what it receives.
       const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'faults-ministries'));
@@ -155,6 +157,8 @@ export function faultSuite(title: string, profile: FaultProfile): void {
             }
             const envelope = parsed.document as CaseEventEnvelope;
             if (organization === poison.organization && envelope.caseid === poison.caseId) poisonCaseDeliveries.push({ id: envelope.id, partition: m.partition, offset: BigInt(m.offset) });
+            const ref = `${organization}/${envelope.caseid}`;
+            partitionsOf.set(ref, (partitionsOf.get(ref) ?? new Set<number>()).add(m.partition));
             delivered.set(organization, [...(delivered.get(organization) ?? []), { position: Number(envelope.logposition), id: envelope.id }]);
           }
         },
@@ -255,7 +259,9 @@ export function faultSuite(title: string, profile: FaultProfile): void {
         plan.push([SECONDS * 0.45, async () => {
           for (;;) {
             try {
-              await bus.publish(outboundTopic(poison.organization), [{ key: poison.caseId, value: poison.value }]);
+              // Into the partition its case's events were last delivered on, so they come after it.
+              const partition = poisonCaseDeliveries.at(-1)?.partition;
+              await produceRaw(kafka, outboundTopic(poison.organization), { key: poison.caseId, value: poison.value, ...(partition === undefined ? {} : { partition }) });
               break;
             } catch {
               await sleep(500);
@@ -424,6 +430,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
         kills: counts.kills,
         unexpectedExits: counts.unexpectedExits,
         parked: `${poisonRows.length} poison, ${heldBack.length} held back behind it (${afterPoison.length} of its case's events came after it)`,
+      casesOnSeveralPartitions: [...partitionsOf.values()].filter((p) => p.size > 1).length,
       kafkaNodes: profile.kafkaNodes,
       instancesOfEach: copies,
         kafkaRestarts: counts.kafkaRestarts,
@@ -492,16 +499,30 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /** The node leading most partitions of the organizations' inbound, outbound and receipts topics. */
-async function busiestLeader(kafka: PrivateKafka, organizations: string[]): Promise<{ id: number; partitions: number }> {
-  const connection = kafkaConnectionAs(kafka, undefined, 'faults-leaders');
-  const client = new Kafka({
+/** A kafkajs client of the suite's own, as hub_admin: for what the hub's bus does not offer (metadata, a chosen partition). */
+function rawClient(kafka: PrivateKafka, clientId: string): Kafka {
+  const connection = kafkaConnectionAs(kafka, undefined, clientId);
+  return new Kafka({
     clientId: connection.clientId,
     brokers: connection.brokers,
     logLevel: logLevel.NOTHING,
     ssl: { ca: connection.ssl!.ca! },
     sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: (await connection.token!()).value }) },
   });
-  const admin = client.admin();
+}
+
+async function produceRaw(kafka: PrivateKafka, topic: string, message: { key: string; value: string; partition?: number }): Promise<void> {
+  const producer = rawClient(kafka, 'faults-poison').producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [message] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function busiestLeader(kafka: PrivateKafka, organizations: string[]): Promise<{ id: number; partitions: number }> {
+  const admin = rawClient(kafka, 'faults-leaders').admin();
   await admin.connect();
   try {
     const topics = organizations.flatMap((o) => [inboundTopic(o), outboundTopic(o), receiptsTopic(o)]);
