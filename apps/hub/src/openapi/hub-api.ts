@@ -52,6 +52,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/federation/purposes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalogue of purposes a grant may serve and a read must state (Passerelle-Purpose header), with what each means */
+        get: operations["FederationController_purposes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/federation/organizations": {
         parameters: {
             query?: never;
@@ -608,7 +625,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who read the case, when and for what purpose, and every refused attempt to read it or publish to it (401, 403, 404: who, why): for auditors and the case owner */
+        /** Who read the case, when, for what purpose and with what outcome (served, or denied: 401, 403, 404 with who and why, reads refused for their purpose included), and every refused attempt to publish to it: for auditors and the case owner */
         get: operations["CasesController_accessLogOf"];
         put?: never;
         post?: never;
@@ -1231,6 +1248,24 @@ export interface operations {
         };
     };
     FederationController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    FederationController_purposes: {
         parameters: {
             query?: never;
             header?: never;
@@ -2289,7 +2324,7 @@ export interface operations {
             };
             header?: {
                 "if-none-match"?: string;
-                /** @description why the case is read; kept in the access log */
+                /** @description why the case is read: a purpose of the federation's catalogue (eligibility-check, service-delivery, audit), optionally followed by "; " and a note, e.g. "eligibility-check; renewal 2027"; absent: service-delivery. Kept in the access log */
                 "Passerelle-Purpose"?: string;
             };
             path: {
@@ -2330,6 +2365,20 @@ export interface operations {
             };
             /** @description If-None-Match names the current revision */
             304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description ACCESS.UNKNOWN_PURPOSE: the stated purpose is not in the catalogue (GET /federation/purposes) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description ACCESS.PURPOSE_NOT_GRANTED: no grant in force covers the stated purpose (recorded in the access log) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
