@@ -635,6 +635,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/citizens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a citizen at the hub: a new hub-side citizen, and the caller’s own pairwise pseudonym of them (to open their cases with) */
+        post: operations["CitizensController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/citizens/{citizen}/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The citizen’s own log: every read of any of their cases, by any organization — who, when, for what purpose — oldest first. The citizen is named by the caller’s own reference (its pseudonym) */
+        get: operations["CitizensController_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{caseId}/events": {
         parameters: {
             query?: never;
@@ -2418,6 +2452,66 @@ export interface operations {
                 content?: never;
             };
             "4XX": components["responses"]["Refused"];
+        };
+    };
+    CitizensController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the caller’s pseudonym of the citizen */
+                        pseudonym: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    CitizensController_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                citizen: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        caseId: string;
+                        organization: string;
+                        organizationName: string | null;
+                        /** @description the purpose the read stated, from the federation’s catalogue */
+                        purpose: string;
+                        note?: string;
+                        /** Format: date-time */
+                        at: string;
+                    }[];
+                };
+            };
+            /** @description CITIZEN.UNKNOWN_PSEUDONYM: the caller knows no citizen by this reference */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     PublishController_publish: {
