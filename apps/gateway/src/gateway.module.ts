@@ -1,13 +1,13 @@
-import { Module } from "@nestjs/common";
-import { CitizensModule } from "@passerelle/citizens";
-import { ConsoleBuildCheck, consoleModule } from "./console/console-assets";
-import { AsyncApiController } from "./http/asyncapi.controller";
-import { PublishController } from "./publish/publish.http.controller";
-import { ReceiptBook } from "./receipts/receipt-book";
-import { ReceiptsController } from "./receipts/receipts.http.controller";
-import { EventStreams } from "./stream/event-streams";
-import { LogFanout } from "./stream/log-fanout";
-import { EventsStreamController } from "./stream/events-stream.http.controller";
+import { Module } from '@nestjs/common';
+import { CitizensModule } from '@passerelle/citizens';
+import { ConsoleBuildCheck, consoleModule } from './console/console-assets';
+import { AsyncApiController } from './http/asyncapi.controller';
+import { PublishController } from './publish/publish.http.controller';
+import { ReceiptBook } from './receipts/receipt-book';
+import { ReceiptsController } from './receipts/receipts.http.controller';
+import { EventStreams } from './stream/event-streams';
+import { LogFanout } from './stream/log-fanout';
+import { EventsStreamController } from './stream/events-stream.http.controller';
 
 /**
  * HTTP entry for organizations without Kafka: publishes to their inbound topic, streams their
@@ -15,12 +15,7 @@ import { EventsStreamController } from "./stream/events-stream.http.controller";
  */
 @Module({
   imports: [consoleModule(), CitizensModule],
-  controllers: [
-    PublishController,
-    ReceiptsController,
-    EventsStreamController,
-    AsyncApiController,
-  ],
+  controllers: [PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
   providers: [ReceiptBook, LogFanout, EventStreams, ConsoleBuildCheck],
 })
 export class GatewayModule {}

@@ -1,6 +1,6 @@
-import { Global, Module } from "@nestjs/common";
-import { SQL_DATABASE, type SqlDatabase } from "@passerelle/database";
-import { CitizenDirectory } from "./citizen-directory";
+import { Global, Module } from '@nestjs/common';
+import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { CitizenDirectory } from './citizen-directory';
 
 /** One citizen directory per process, for every component that maps citizen ids (ledger, views, gateway, relay, federation). */
 @Global()

@@ -1,7 +1,7 @@
-import { createHmac } from "node:crypto";
+import { createHmac } from 'node:crypto';
 
 /** What marks a hub-issued pairwise pseudonym; anything else is an organization's own reference. */
-export const PSEUDONYM_PREFIX = "ps-";
+export const PSEUDONYM_PREFIX = 'ps-';
 
 /**
  * An organization's pairwise pseudonym of a citizen: HMAC-SHA-256 of the hub-side citizen id
@@ -10,10 +10,7 @@ export const PSEUDONYM_PREFIX = "ps-";
  * without the secrets, which only the hub holds.
  */
 export function pseudonymOf(secret: Uint8Array, citizenId: string): string {
-  return (
-    PSEUDONYM_PREFIX +
-    createHmac("sha256", secret).update(citizenId, "utf8").digest("base64url")
-  );
+  return PSEUDONYM_PREFIX + createHmac('sha256', secret).update(citizenId, 'utf8').digest('base64url');
 }
 
 export function isHubPseudonym(value: string): boolean {

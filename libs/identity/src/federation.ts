@@ -1,4 +1,4 @@
-import type { JsonWebKey } from "node:crypto";
+import type { JsonWebKey } from 'node:crypto';
 
 /**
  * What the identity core knows of the federation: member organizations, their roles and
@@ -6,36 +6,19 @@ import type { JsonWebKey } from "node:crypto";
  * through {@link FederationDirectory} only.
  */
 
-export const ROLES = [
-  "publisher",
-  "subscriber",
-  "auditor",
-  "integrator",
-  "operator",
-  "single-window",
-] as const satisfies readonly string[];
+export const ROLES = ['publisher', 'subscriber', 'auditor', 'integrator', 'operator', 'single-window'] as const satisfies readonly string[];
 export type Role = (typeof ROLES)[number];
 
 /** JWS algorithms a member may register a key for (RFC 7518 names; EdDSA means Ed25519 here). */
-export const SIGNING_ALGORITHMS = [
-  "ES256",
-  "EdDSA",
-  "PS256",
-  "RS256",
-] as const satisfies readonly string[];
+export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256'] as const satisfies readonly string[];
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export function isRole(value: unknown): value is Role {
-  return (
-    typeof value === "string" && (ROLES as readonly string[]).includes(value)
-  );
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
 export function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
-  return (
-    typeof value === "string" &&
-    (SIGNING_ALGORITHMS as readonly string[]).includes(value)
-  );
+  return typeof value === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(value);
 }
 
 /** One public key of an organization, with its validity history. Times are ISO 8601 strings. */
@@ -73,7 +56,7 @@ export interface FederationDirectory {
 }
 
 /** Injection token for the FederationDirectory port (the value carries no framework dependency). */
-export const FEDERATION_DIRECTORY = Symbol("FederationDirectory");
+export const FEDERATION_DIRECTORY = Symbol('FederationDirectory');
 
 /** A directory held in memory: for tests and embedded use. `replace` swaps the whole federation at once. */
 export class InMemoryDirectory implements FederationDirectory {
@@ -92,15 +75,11 @@ export class InMemoryDirectory implements FederationDirectory {
     const byId = new Map<string, MemberOrganization>();
     const byIssuer = new Map<string, MemberOrganization>();
     for (const org of orgs) {
-      if (byId.has(org.id))
-        throw new RangeError(`organization ${org.id} is listed twice`);
+      if (byId.has(org.id)) throw new RangeError(`organization ${org.id} is listed twice`);
       byId.set(org.id, org);
       for (const iss of org.issuers) {
         const other = byIssuer.get(iss);
-        if (other)
-          throw new RangeError(
-            `issuer ${iss} is claimed by both ${other.id} and ${org.id}`,
-          );
+        if (other) throw new RangeError(`issuer ${iss} is claimed by both ${other.id} and ${org.id}`);
         byIssuer.set(iss, org);
       }
     }

@@ -1,24 +1,10 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type OnModuleDestroy,
-} from "@nestjs/common";
-import { CitizenDirectory } from "@passerelle/citizens";
-import {
-  CASE_STREAM_PREFIX,
-  caseEventMetadata,
-  committedEnvelope,
-} from "@passerelle/contracts";
-import {
-  EVENT_STORE,
-  type EventStore,
-  type RecordedEvent,
-} from "@passerelle/event-store";
-import { METRICS, type Metrics } from "@passerelle/metrics";
-import type { Response } from "express";
-import { LogFanout, type LiveQueue } from "./log-fanout";
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { CitizenDirectory } from '@passerelle/citizens';
+import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope } from '@passerelle/contracts';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { METRICS, type Metrics } from '@passerelle/metrics';
+import type { Response } from 'express';
+import { LogFanout, type LiveQueue } from './log-fanout';
 
 const HEARTBEAT_MS = 15_000;
 /** Events per read while a stream catches up from the store. */
@@ -27,7 +13,7 @@ const PAGE = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Why a stream ended, from the hub's side. */
-export type StreamEnd = "client-gone" | "token-expired" | "shutdown";
+export type StreamEnd = 'client-gone' | 'token-expired' | 'shutdown';
 
 /**
  * Server-Sent Events of what an organization is entitled to receive — its outbound events —
@@ -51,22 +37,13 @@ export class EventStreams implements OnModuleDestroy {
     @Optional() private readonly citizens?: CitizenDirectory,
   ) {
     const open = this.open;
-    metrics.gauge({
-      name: "passerelle_gateway_sse_clients",
-      help: "Server-Sent Events streams open at the gateway",
-      collect() {
-        this.set(open.size);
-      },
-    });
+    metrics.gauge({ name: 'passerelle_gateway_sse_clients', help: 'Server-Sent Events streams open at the gateway', collect() { this.set(open.size); } });
   }
 
   /** Whether `position` is one this hub handed out (an event stands there). */
   async exists(position: bigint): Promise<boolean> {
     if (position === 0n) return true;
-    const [event] = await this.store.readAll({
-      fromPosition: position - 1n,
-      limit: 1,
-    });
+    const [event] = await this.store.readAll({ fromPosition: position - 1n, limit: 1 });
     return event?.position === position;
   }
 
@@ -76,24 +53,11 @@ export class EventStreams implements OnModuleDestroy {
   }
 
   /** Streams until the client goes away, the token expires or the application stops; says which. */
-  serve(
-    organization: string,
-    after: bigint,
-    expiresAt: Date,
-    response: Response,
-    onClose: (listener: () => void) => void,
-  ): Promise<StreamEnd> {
+  serve(organization: string, after: bigint, expiresAt: Date, response: Response, onClose: (listener: () => void) => void): Promise<StreamEnd> {
     let stop!: (why: StreamEnd) => void;
-    const done = this.stream(
-      organization,
-      after,
-      expiresAt,
-      response,
-      onClose,
-      (s) => {
-        stop = s;
-      },
-    );
+    const done = this.stream(organization, after, expiresAt, response, onClose, (s) => {
+      stop = s;
+    });
     this.open.set(stop, done);
     return done.finally(() => this.open.delete(stop));
   }
@@ -107,12 +71,12 @@ export class EventStreams implements OnModuleDestroy {
     register: (stop: (why: StreamEnd) => void) => void,
   ): Promise<StreamEnd> {
     response.status(200);
-    response.setHeader("Content-Type", "text/event-stream; charset=utf-8");
-    response.setHeader("Cache-Control", "no-cache");
-    response.setHeader("Connection", "keep-alive");
-    response.setHeader("X-Accel-Buffering", "no");
+    response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    response.setHeader('Cache-Control', 'no-cache');
+    response.setHeader('Connection', 'keep-alive');
+    response.setHeader('X-Accel-Buffering', 'no');
     response.flushHeaders();
-    response.write(": stream of case events; id is the global position\n\n");
+    response.write(': stream of case events; id is the global position\n\n');
 
     // Every wait below races with this: a stream blocked on a backed-up socket, on the store or
     // on the live queue ends as soon as the client goes, the token expires or the hub stops.
@@ -124,20 +88,13 @@ export class EventStreams implements OnModuleDestroy {
       end(why);
     };
     register(stop);
-    onClose(() => stop("client-gone"));
-    const heartbeat = setInterval(
-      () => response.write(": keep-alive\n\n"),
-      HEARTBEAT_MS,
-    );
-    const expiry = this.expiryTimer(expiresAt, () => stop("token-expired"));
+    onClose(() => stop('client-gone'));
+    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const expiry = this.expiryTimer(expiresAt, () => stop('token-expired'));
 
     const send = async (frame: string): Promise<boolean> => {
       if (why) return false;
-      if (!response.write(frame))
-        await Promise.race([
-          new Promise<void>((resolve) => response.once("drain", resolve)),
-          ended,
-        ]);
+      if (!response.write(frame)) await Promise.race([new Promise<void>((resolve) => response.once('drain', resolve)), ended]);
       return !why;
     };
     const live: { queue?: LiveQueue } = {};
@@ -146,15 +103,8 @@ export class EventStreams implements OnModuleDestroy {
       for (;;) {
         // Catch up from the store; the first time through, and after falling behind the fan-out.
         for (;;) {
-          const page = await Promise.race([
-            this.store.readAll({
-              fromPosition: position,
-              limit: PAGE,
-              filter: { streamPrefix: CASE_STREAM_PREFIX },
-            }),
-            ended,
-          ]);
-          if (typeof page === "string") return page;
+          const page = await Promise.race([this.store.readAll({ fromPosition: position, limit: PAGE, filter: { streamPrefix: CASE_STREAM_PREFIX } }), ended]);
+          if (typeof page === 'string') return page;
           for (const event of page) {
             if (!(await this.sendEvent(organization, event, send))) return why!;
             position = event.position;
@@ -169,8 +119,8 @@ export class EventStreams implements OnModuleDestroy {
         }
         for (;;) {
           const taken = await Promise.race([live.queue.take(), ended]);
-          if (typeof taken === "string") {
-            if (taken !== "overflow") return taken;
+          if (typeof taken === 'string') {
+            if (taken !== 'overflow') return taken;
             live.queue = undefined; // it fell behind: back to the store, at its own pace
             break;
           }
@@ -182,54 +132,29 @@ export class EventStreams implements OnModuleDestroy {
         }
       }
     } catch (err) {
-      if (!response.destroyed)
-        this.logger.error(
-          { err, organization },
-          "an event stream failed; the client reconnects with Last-Event-ID",
-        );
-      return "client-gone";
+      if (!response.destroyed) this.logger.error({ err, organization }, 'an event stream failed; the client reconnects with Last-Event-ID');
+      return 'client-gone';
     } finally {
       live.queue?.close();
       clearInterval(heartbeat);
       clearTimeout(expiry.timer);
-      if (why === "token-expired" && !response.destroyed) {
-        const reason = {
-          code: "TOKEN.EXPIRED",
-          message: `the token expired at ${expiresAt.toISOString()}; reconnect with a new token and Last-Event-ID`,
-        };
+      if (why === 'token-expired' && !response.destroyed) {
+        const reason = { code: 'TOKEN.EXPIRED', message: `the token expired at ${expiresAt.toISOString()}; reconnect with a new token and Last-Event-ID` };
         response.write(`event: end\ndata: ${JSON.stringify(reason)}\n\n`);
       }
       response.end();
     }
   }
 
-  private async sendEvent(
-    organization: string,
-    event: RecordedEvent,
-    send: (frame: string) => Promise<boolean>,
-  ): Promise<boolean> {
+  private async sendEvent(organization: string, event: RecordedEvent, send: (frame: string) => Promise<boolean>): Promise<boolean> {
     if (!caseEventMetadata(event).audience.includes(organization)) return true;
     const committed = committedEnvelope(event);
     // The citizen as this organization knows it: its own pairwise pseudonym (the store keeps what was signed).
-    const envelope = this.citizens
-      ? {
-          ...committed,
-          data: await this.citizens.presentData(
-            organization,
-            caseEventMetadata(event).publisher,
-            committed.data,
-          ),
-        }
-      : committed;
-    return send(
-      `id: ${event.position}\nevent: ${envelope.type}\ndata: ${JSON.stringify(envelope)}\n\n`,
-    );
+    const envelope = this.citizens ? { ...committed, data: await this.citizens.presentData(organization, caseEventMetadata(event).publisher, committed.data) } : committed;
+    return send(`id: ${event.position}\nevent: ${envelope.type}\ndata: ${JSON.stringify(envelope)}\n\n`);
   }
 
-  private expiryTimer(
-    expiresAt: Date,
-    onExpiry: () => void,
-  ): { timer?: NodeJS.Timeout } {
+  private expiryTimer(expiresAt: Date, onExpiry: () => void): { timer?: NodeJS.Timeout } {
     const holder: { timer?: NodeJS.Timeout } = {};
     const arm = () => {
       const left = expiresAt.getTime() - Date.now();
@@ -243,7 +168,7 @@ export class EventStreams implements OnModuleDestroy {
   /** Ends every stream, so the HTTP server can close. */
   async onModuleDestroy(): Promise<void> {
     const ends = [...this.open];
-    for (const [stop] of ends) stop("shutdown");
+    for (const [stop] of ends) stop('shutdown');
     await Promise.allSettled(ends.map(([, done]) => done));
   }
 }

@@ -1,20 +1,6 @@
-import {
-  caseEventMetadata,
-  caseStreamId,
-  type CaseEventEnvelope,
-} from "@passerelle/contracts";
-import {
-  StreamNotFound,
-  type EventStore,
-  type RecordedEvent,
-} from "@passerelle/event-store";
-import {
-  caseEventOf,
-  evolve,
-  initialCaseFile,
-  isCategory,
-  type CaseFile,
-} from "../domain/case-file";
+import { caseEventMetadata, caseStreamId, type CaseEventEnvelope } from '@passerelle/contracts';
+import { StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { caseEventOf, evolve, initialCaseFile, isCategory, type CaseFile } from '../domain/case-file';
 
 /** What maps what a publisher calls a citizen to the hub-side id (the citizen directory). */
 export interface CitizenResolver {
@@ -64,21 +50,12 @@ export class CaseRepository {
     const hubIds = new Map<string, string>();
     if (this.citizens) {
       for (const event of events) {
-        const reference = (event.data as { data?: { citizen?: unknown } }).data
-          ?.citizen;
+        const reference = (event.data as { data?: { citizen?: unknown } }).data?.citizen;
         const publisher = caseEventMetadata(event).publisher;
-        if (typeof reference === "string")
-          hubIds.set(
-            `${publisher}\u0000${reference}`,
-            await this.citizens.resolve(publisher, reference),
-          );
+        if (typeof reference === 'string') hubIds.set(`${publisher}\u0000${reference}`, await this.citizens.resolve(publisher, reference));
       }
     }
-    const loaded = fold(
-      events,
-      (publisher, reference) =>
-        hubIds.get(`${publisher}\u0000${reference}`) ?? reference,
-    );
+    const loaded = fold(events, (publisher, reference) => hubIds.get(`${publisher}\u0000${reference}`) ?? reference);
     this.remember(caseId, loaded);
     return loaded;
   }
@@ -86,8 +63,7 @@ export class CaseRepository {
   remember(caseId: string, loaded: LoadedCase): void {
     this.cache.delete(caseId);
     this.cache.set(caseId, loaded);
-    if (this.cache.size > this.capacity)
-      this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
   }
 
   forget(caseId: string): void {
@@ -96,41 +72,22 @@ export class CaseRepository {
 }
 
 /** The case file as its stored events make it; `citizenOf` gives the hub-side id of a publisher's citizen reference. */
-export function fold(
-  events: readonly RecordedEvent[],
-  citizenOf: (publisher: string, reference: string) => string = (
-    _p,
-    reference,
-  ) => reference,
-): LoadedCase {
+export function fold(events: readonly RecordedEvent[], citizenOf: (publisher: string, reference: string) => string = (_p, reference) => reference): LoadedCase {
   let state = initialCaseFile();
   let revision = -1n;
   for (const event of events) {
     const metadata = caseEventMetadata(event);
-    const envelope = withCitizen(
-      event.data as unknown as CaseEventEnvelope,
-      (reference) => citizenOf(metadata.publisher, reference),
-    );
-    const category = isCategory(metadata.category) ? metadata.category : "case";
-    state = evolve(
-      state,
-      caseEventOf(envelope, {
-        publisher: metadata.publisher,
-        category,
-        receivedAt: metadata.receivedAt,
-      }),
-    );
+    const envelope = withCitizen(event.data as unknown as CaseEventEnvelope, (reference) => citizenOf(metadata.publisher, reference));
+    const category = isCategory(metadata.category) ? metadata.category : 'case';
+    state = evolve(state, caseEventOf(envelope, { publisher: metadata.publisher, category, receivedAt: metadata.receivedAt }));
     revision = event.revision;
   }
   return { state, revision };
 }
 
 /** The envelope with its data's citizen (when it names one) as `map` gives it: a copy, the stored event untouched. */
-export function withCitizen<E extends { data: Record<string, unknown> }>(
-  envelope: E,
-  map: (reference: string) => string,
-): E {
+export function withCitizen<E extends { data: Record<string, unknown> }>(envelope: E, map: (reference: string) => string): E {
   const reference = envelope.data?.citizen;
-  if (typeof reference !== "string") return envelope;
+  if (typeof reference !== 'string') return envelope;
   return { ...envelope, data: { ...envelope.data, citizen: map(reference) } };
 }

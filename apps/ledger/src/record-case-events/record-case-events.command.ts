@@ -1,6 +1,6 @@
-import { Command } from "@nestjs/cqrs";
-import type { CaseEventEnvelope } from "@passerelle/contracts";
-import type { Category, Rejection } from "../domain/case-file";
+import { Command } from '@nestjs/cqrs';
+import type { CaseEventEnvelope } from '@passerelle/contracts';
+import type { Category, Rejection } from '../domain/case-file';
 
 /** One screened inbound event: its publisher and signature proven, its envelope valid. */
 export interface Submission {
@@ -22,17 +22,8 @@ export interface Submission {
 }
 
 export type Outcome =
-  | { status: "accepted"; revision: bigint; position: bigint; hash: string }
-  | {
-      status: "rejected";
-      code:
-        | Rejection["code"]
-        | "CASE.REVISION_CONFLICT"
-        | "EVENT.ID_REUSED"
-        | "CITIZEN.UNKNOWN_PSEUDONYM";
-      reason: string;
-      pointer?: string;
-    };
+  | { status: 'accepted'; revision: bigint; position: bigint; hash: string }
+  | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED' | 'CITIZEN.UNKNOWN_PSEUDONYM'; reason: string; pointer?: string };
 
 /** One case's events, in the order they arrived. */
 export interface CaseSubmissions {

@@ -1,53 +1,13 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from "@nestjs/common";
-import {
-  CASE_STREAM_PREFIX,
-  caseEventMetadata,
-  committedEnvelope,
-  EXCHANGE_HEADERS,
-  outboundTopic,
-  parseTopic,
-  toKafkaMessage,
-} from "@passerelle/contracts";
-import { CitizenDirectory } from "@passerelle/citizens";
-import {
-  Lease,
-  runUnderLease,
-  SQL_DATABASE,
-  type SqlDatabase,
-} from "@passerelle/database";
-import {
-  Checkpoints,
-  EVENT_STORE,
-  followAll,
-  type EventStore,
-  type RecordedEvent,
-} from "@passerelle/event-store";
-import {
-  MESSAGE_BUS,
-  type MessageBus,
-  type OutgoingMessage,
-} from "@passerelle/messaging";
-import {
-  followerProgress,
-  METRICS,
-  type FollowerProgress,
-  type Metrics,
-} from "@passerelle/metrics";
-import {
-  describeStoreEvent,
-  ParkingLot,
-  PoisonGuard,
-  restoreStoreEvent,
-} from "@passerelle/parking";
-import { PLATFORM_CONFIG, type PlatformConfig } from "@passerelle/platform";
-import { startSpan, traceHeaders, type Span } from "@passerelle/telemetry";
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CitizenDirectory } from '@passerelle/citizens';
+import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, EXCHANGE_HEADERS, outboundTopic, parseTopic, toKafkaMessage } from '@passerelle/contracts';
+import { Lease, runUnderLease, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { Checkpoints, EVENT_STORE, followAll, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/messaging';
+import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
+import { describeStoreEvent, ParkingLot, PoisonGuard, restoreStoreEvent } from '@passerelle/parking';
+import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { startSpan, traceHeaders, type Span } from '@passerelle/telemetry';
 
 /**
  * Delivers every committed case event to the outbound topic of each organization entitled to
@@ -76,21 +36,15 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     @Optional() private readonly citizens?: CitizenDirectory,
   ) {
     this.name = `${config.groupPrefix}-relay`;
-    this.deliveries = metrics.counter({
-      name: "passerelle_relay_delivered_messages_total",
-      help: "Messages the relay published on an organization’s outbound topic",
-      labelNames: ["organization"],
-    });
+    this.deliveries = metrics.counter({ name: 'passerelle_relay_delivered_messages_total', help: 'Messages the relay published on an organization’s outbound topic', labelNames: ['organization'] });
     this.leaseMs = config.leaseSeconds * 1000;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.bus.kind === "memory") {
+    if (this.bus.kind === 'memory') {
       // Embedded: no organization can consume an in-process topic; they read their events
       // from the gateway's event stream and the views, both served from the store.
-      this.logger.log(
-        "embedded mode: outbound topics are not fed; organizations read through the gateway",
-      );
+      this.logger.log('embedded mode: outbound topics are not fed; organizations read through the gateway');
       return;
     }
     const checkpoints = await Checkpoints.open(this.db);
@@ -102,41 +56,19 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       process: (events) => this.deliver(events),
       describe: describeStoreEvent,
       restore: restoreStoreEvent,
-      onParked: (m) =>
-        this.logger.error(
-          { parked: m.id, caseId: m.caseId, source: m.source, error: m.error },
-          `an event was parked: ${m.error.message}`,
-        ),
-      onReplayed: (m) =>
-        this.logger.log(
-          { parked: m.id, caseId: m.caseId },
-          "a parked event was replayed",
-        ),
+      onParked: (m) => this.logger.error({ parked: m.id, caseId: m.caseId, source: m.source, error: m.error }, `an event was parked: ${m.error.message}`),
+      onReplayed: (m) => this.logger.log({ parked: m.id, caseId: m.caseId }, 'a parked event was replayed'),
     });
     // One cursor over the log for every organization: its lag is each organization's wait.
-    const progress = followerProgress(this.metrics, "relay", () =>
-      this.store.lastPosition(),
-    );
+    const progress = followerProgress(this.metrics, 'relay', () => this.store.lastPosition());
     // Many relays may run; one delivers at a time, under a lease, the others stand by and one
     // takes over within a lease's life of its death. Each batch checks the lease before it is
     // published and moves the checkpoint in a transaction fenced by it.
     const lease = await Lease.open(this.db, this.name, { ttlMs: this.leaseMs });
     this.leased = runUnderLease(lease, {
       start: () => this.follow(lease, checkpoints, guard, progress),
-      onChange: (state) =>
-        this.logger.log(
-          {
-            lease: lease.name,
-            holder: lease.holder,
-            fence: String(lease.fence ?? ""),
-          },
-          `relay ${state === "acquired" ? "holds the lease: delivering" : state === "lost" ? "lost the lease: stopped" : "stands by: another instance delivers"}`,
-        ),
-      onError: (err) =>
-        this.logger.error(
-          { err },
-          "relay could not hold its lease; trying again",
-        ),
+      onChange: (state) => this.logger.log({ lease: lease.name, holder: lease.holder, fence: String(lease.fence ?? '') }, `relay ${state === 'acquired' ? 'holds the lease: delivering' : state === 'lost' ? 'lost the lease: stopped' : 'stands by: another instance delivers'}`),
+      onError: (err) => this.logger.error({ err }, 'relay could not hold its lease; trying again'),
     });
   }
 
@@ -144,26 +76,13 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.leased?.stop();
   }
 
-  private follow(
-    lease: Lease,
-    checkpoints: Checkpoints,
-    guard: PoisonGuard<RecordedEvent>,
-    progress: FollowerProgress,
-  ): { stop(): Promise<void> } {
-    const replays = guard.replayEvery(1_000, (err) =>
-      this.logger.error(
-        { err },
-        "could not replay parked events; trying again",
-      ),
-    );
+  private follow(lease: Lease, checkpoints: Checkpoints, guard: PoisonGuard<RecordedEvent>, progress: FollowerProgress): { stop(): Promise<void> } {
+    const replays = guard.replayEvery(1_000, (err) => this.logger.error({ err }, 'could not replay parked events; trying again'));
     const follower = followAll(this.store, {
       from: async () => {
         const from = await checkpoints.read(this.name);
         progress.startsFrom(from);
-        this.logger.log(
-          { from: String(from), checkpoint: this.name },
-          `relay following the log after position ${from}`,
-        );
+        this.logger.log({ from: String(from), checkpoint: this.name }, `relay following the log after position ${from}`);
         return from;
       },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
@@ -177,11 +96,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
         progress.advanced(batch.at(-1)!.position);
         this.delivered += batch.length;
       },
-      onError: (err, retryInMs) =>
-        this.logger.error(
-          { err, retryInMs },
-          "relay failed; starting again from its checkpoint",
-        ),
+      onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed; starting again from its checkpoint'),
     });
     return {
       stop: async () => {
@@ -196,26 +111,13 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
    * message so mapped is no longer what the publisher signed: it goes without the publisher's
    * signature, marked `passerelle-citizen-mapped` (the stored, signed envelope is what audit verifies).
    */
-  private async shownTo(
-    organization: string,
-    publisher: string,
-    envelope: ReturnType<typeof committedEnvelope>,
-    message: OutgoingMessage,
-  ): Promise<OutgoingMessage> {
+  private async shownTo(organization: string, publisher: string, envelope: ReturnType<typeof committedEnvelope>, message: OutgoingMessage): Promise<OutgoingMessage> {
     if (!this.citizens) return message;
-    const data = await this.citizens.presentData(
-      organization,
-      publisher,
-      envelope.data,
-    );
+    const data = await this.citizens.presentData(organization, publisher, envelope.data);
     if (data === envelope.data) return message;
     const mapped = toKafkaMessage({ ...envelope, data });
-    const { [EXCHANGE_HEADERS.signature]: _signed, ...headers } =
-      message.headers ?? {};
-    return {
-      ...mapped,
-      headers: { ...headers, "passerelle-citizen-mapped": "citizen" },
-    };
+    const { [EXCHANGE_HEADERS.signature]: _signed, ...headers } = message.headers ?? {};
+    return { ...mapped, headers: { ...headers, 'passerelle-citizen-mapped': 'citizen' } };
   }
 
   /** One message per entitled organization per event, published per topic in log order. */
@@ -227,51 +129,18 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       const envelope = committedEnvelope(event);
       const message = toKafkaMessage(envelope);
       // The trace the ledger began continues here and, through the headers, at the consumer.
-      const relaying = metadata.traceparent
-        ? startSpan("relay deliver", {
-            parent: metadata.traceparent,
-            attributes: { "passerelle.position": Number(event.position) },
-          })
-        : undefined;
-      const sending = relaying
-        ? startSpan("send outbound", {
-            role: "producer",
-            parent: traceHeaders(relaying),
-            attributes: {
-              "messaging.system": "kafka",
-              "passerelle.audience": metadata.audience.length,
-            },
-          })
-        : undefined;
+      const relaying = metadata.traceparent ? startSpan('relay deliver', { parent: metadata.traceparent, attributes: { 'passerelle.position': Number(event.position) } }) : undefined;
+      const sending = relaying ? startSpan('send outbound', { role: 'producer', parent: traceHeaders(relaying), attributes: { 'messaging.system': 'kafka', 'passerelle.audience': metadata.audience.length } }) : undefined;
       if (relaying && sending) spans.push(sending, relaying);
-      message.headers = {
-        ...message.headers,
-        [EXCHANGE_HEADERS.signature]: metadata.signature,
-        ...(sending ? traceHeaders(sending) : {}),
-      };
+      message.headers = { ...message.headers, [EXCHANGE_HEADERS.signature]: metadata.signature, ...(sending ? traceHeaders(sending) : {}) };
       for (const organization of metadata.audience) {
         const topic = outboundTopic(organization);
         const list = byTopic.get(topic) ?? [];
-        list.push(
-          await this.shownTo(
-            organization,
-            metadata.publisher,
-            envelope,
-            message,
-          ),
-        );
+        list.push(await this.shownTo(organization, metadata.publisher, envelope, message));
         byTopic.set(topic, list);
       }
     }
-    await Promise.all(
-      [...byTopic].map(([topic, messages]) =>
-        this.bus.publish(topic, messages),
-      ),
-    ).finally(() => spans.forEach((span) => span.end()));
-    for (const [topic, messages] of byTopic)
-      this.deliveries.inc(
-        { organization: parseTopic(topic)?.organization ?? "unknown" },
-        messages.length,
-      );
+    await Promise.all([...byTopic].map(([topic, messages]) => this.bus.publish(topic, messages))).finally(() => spans.forEach((span) => span.end()));
+    for (const [topic, messages] of byTopic) this.deliveries.inc({ organization: parseTopic(topic)?.organization ?? 'unknown' }, messages.length);
   }
 }
