@@ -14,10 +14,7 @@ describe('the relay maps the citizen per organization', () => {
   let store: EventStore;
   let citizens: CitizenDirectory;
   const sent = new Map<string, OutgoingMessage[]>();
-  const bus = {
-    kind: 'kafka',
-    publish: async (topic: string, messages: OutgoingMessage[]) => void sent.set(topic, [...(sent.get(topic) ?? []), ...messages]),
-  } as unknown as MessageBus;
+  const bus = { kind: 'kafka', publish: async (topic: string, messages: OutgoingMessage[]) => void sent.set(topic, [...(sent.get(topic) ?? []), ...messages]) } as unknown as MessageBus;
 
   beforeAll(async () => {
     db = await PgliteDatabase.open();
@@ -30,22 +27,13 @@ describe('the relay maps the citizen per organization', () => {
 
   it('sends the publisher its event as signed, every other organization its own pseudonym, unsigned and marked as mapped', async () => {
     const { pseudonym } = await citizens.register('qc.window');
-    const envelope: CaseEventEnvelope = await caseEvent('qc.window', 'case-r1', 'CaseOpened', {
-      owner: 'qc.window',
-      citizen: pseudonym,
-      title: 't',
-      openedAt: new Date().toISOString(),
-    });
+    const envelope: CaseEventEnvelope = await caseEvent('qc.window', 'case-r1', 'CaseOpened', { owner: 'qc.window', citizen: pseudonym, title: 't', openedAt: new Date().toISOString() });
     await store.appendToStream(
       'case-case-r1',
       [
         {
           ...storedCaseEvent('qc.window', envelope, ['qc.window', 'qc.mess', 'qc.saaq']),
-          metadata: {
-            ...storedCaseEvent('qc.window', envelope).metadata,
-            audience: ['qc.window', 'qc.mess', 'qc.saaq'],
-            signature: 'sig',
-          },
+          metadata: { ...storedCaseEvent('qc.window', envelope).metadata, audience: ['qc.window', 'qc.mess', 'qc.saaq'], signature: 'sig' },
         },
       ],
       'no_stream',
@@ -58,16 +46,12 @@ describe('the relay maps the citizen per organization', () => {
     const to = (org: string) => sent.get(outboundTopic(org))![0]!;
     const citizenOf = (m: OutgoingMessage) => (JSON.parse(m.value.toString()) as CaseEventEnvelope).data.citizen as string;
     expect(citizenOf(to('qc.window'))).toBe(pseudonym);
-    expect(to('qc.window').headers).toMatchObject({
-      'passerelle-signature': 'sig',
-    });
+    expect(to('qc.window').headers).toMatchObject({ 'passerelle-signature': 'sig' });
     const [mess, saaq] = [citizenOf(to('qc.mess')), citizenOf(to('qc.saaq'))];
     expect(mess).toMatch(/^ps-/);
     expect(new Set([pseudonym, mess, saaq]).size).toBe(3);
     expect(mess).toBe(await citizens.pseudonymFor('qc.mess', (await citizens.lookup('qc.window', pseudonym))!));
-    expect(to('qc.mess').headers).toMatchObject({
-      'passerelle-citizen-mapped': 'citizen',
-    });
+    expect(to('qc.mess').headers).toMatchObject({ 'passerelle-citizen-mapped': 'citizen' });
     expect(to('qc.mess').headers).not.toHaveProperty('passerelle-signature');
     // What is stored is what was signed.
     expect((events[0]!.data as unknown as CaseEventEnvelope).data.citizen).toBe(pseudonym);

@@ -23,10 +23,7 @@ const CITIZEN_LOG_ENTRY = {
     caseId: { type: 'string' },
     organization: { type: 'string' },
     organizationName: { type: 'string', nullable: true },
-    purpose: {
-      type: 'string',
-      description: 'the purpose the read stated, from the federation’s catalogue',
-    },
+    purpose: { type: 'string', description: 'the purpose the read stated, from the federation’s catalogue' },
     note: { type: 'string' },
     at: { type: 'string', format: 'date-time' },
   },
@@ -50,22 +47,8 @@ export class CitizensController {
   @Post()
   @HttpCode(201)
   @RequireRole('single-window')
-  @ApiOperation({
-    summary: 'Register a citizen at the hub: a new hub-side citizen, and the caller’s own pairwise pseudonym of them (to open their cases with)',
-  })
-  @ApiResponse({
-    status: 201,
-    schema: {
-      type: 'object',
-      required: ['pseudonym'],
-      properties: {
-        pseudonym: {
-          type: 'string',
-          description: 'the caller’s pseudonym of the citizen',
-        },
-      },
-    },
-  })
+  @ApiOperation({ summary: 'Register a citizen at the hub: a new hub-side citizen, and the caller’s own pairwise pseudonym of them (to open their cases with)' })
+  @ApiResponse({ status: 201, schema: { type: 'object', required: ['pseudonym'], properties: { pseudonym: { type: 'string', description: 'the caller’s pseudonym of the citizen' } } } })
   async register(@Caller() caller: VerifiedCaller): Promise<{ pseudonym: string }> {
     return this.citizens.register(caller.organization.id);
   }
@@ -76,14 +59,8 @@ export class CitizensController {
     summary:
       'The citizen’s own log: every read of any of their cases, by any organization — who, when, for what purpose — oldest first. The citizen is named by the caller’s own reference (its pseudonym)',
   })
-  @ApiResponse({
-    status: 200,
-    schema: { type: 'array', items: CITIZEN_LOG_ENTRY },
-  })
-  @ApiResponse({
-    status: 404,
-    description: 'CITIZEN.UNKNOWN_PSEUDONYM: the caller knows no citizen by this reference',
-  })
+  @ApiResponse({ status: 200, schema: { type: 'array', items: CITIZEN_LOG_ENTRY } })
+  @ApiResponse({ status: 404, description: 'CITIZEN.UNKNOWN_PSEUDONYM: the caller knows no citizen by this reference' })
   async log(@Caller() caller: VerifiedCaller, @Param('citizen') reference: string): Promise<CitizenLogEntry[]> {
     const citizen = await this.citizens.lookup(caller.organization.id, reference);
     if (citizen === undefined) {

@@ -22,13 +22,7 @@ export async function presentView(view: CaseView, citizens: CitizenDirectory): P
   const current: CaseView['current'] = {};
   for (const [name, data] of Object.entries(view.current)) {
     const reference = data.citizen;
-    current[name] =
-      typeof reference === 'string'
-        ? {
-            ...data,
-            citizen: shown.has(reference) ? shown.get(reference) : await fallback(view, citizens),
-          }
-        : data;
+    current[name] = typeof reference === 'string' ? { ...data, citizen: shown.has(reference) ? shown.get(reference) : await fallback(view, citizens) } : data;
   }
   return { ...view, timeline, current };
 }
