@@ -155,6 +155,33 @@ describe('the web console in a real browser', () => {
     await page.close();
   }, 90_000);
 
+  it('shows the single window (demo.health) the citizen’s own log: which organization read their case, when, for what purpose', async () => {
+    expect(await passerelle('case', 'case-2026-0042', '--as', 'demo.transport', '--purpose', 'service-delivery; citizen log check')).toMatchObject({ code: 0 });
+    const page = await browser.context.newPage();
+    await signIn(page, 'demo.health');
+    await page.click('nav a[href="#/citizen"]');
+    await page.fill('#citizen', 'cit-9d41e2');
+    await page.click('[data-testid=citizen-form] button[type=submit]');
+    const row = page.locator('[data-testid=citizen-log] tbody tr[data-org="demo.transport"]', { hasText: 'citizen log check' });
+    expect(await seen(row, 'service-delivery')).toContain('service-delivery');
+    expect(await row.innerText()).toContain('case-2026-0042');
+    expect(await page.locator('h1').innerText()).toContain('Journal du citoyen');
+    await shot(page, 'citizen');
+    await expectAccessible(page);
+
+    // A reference demo.health knows no citizen by: the hub's coded answer.
+    await page.fill('#citizen', 'ps-unknown-to-demo-health');
+    await page.click('[data-testid=citizen-form] button[type=submit]');
+    expect(await seen(page.locator('[data-testid=problem]'), 'CITIZEN.UNKNOWN_PSEUDONYM')).toContain('CITIZEN.UNKNOWN_PSEUDONYM');
+    await page.close();
+
+    // demo.transport is not the single window: no such page for it.
+    const other = await browser.context.newPage();
+    await signIn(other, 'demo.transport');
+    expect(await other.locator('nav').innerText()).not.toContain('Journal du citoyen');
+    await other.close();
+  }, 90_000);
+
   it('shows an auditor a verified case turn red at the tampered event once the store is altered', async () => {
     await publishAll(await examples('case-2026-0077', '0077'));
     const page = await browser.context.newPage();

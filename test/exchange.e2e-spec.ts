@@ -80,7 +80,7 @@ describe('exchange between organizations: need-to-know delivery and consistent v
 
   async function view(org: TestOrganization, caseId: string, minRevision?: number) {
     const query = minRevision === undefined ? '' : `?minRevision=${minRevision}`;
-    const response = await fetch(`${views}/cases/${caseId}${query}`, { headers: { authorization: `Bearer ${await org.token(['subscriber'])}`, 'passerelle-purpose': 'e2e check' } });
+    const response = await fetch(`${views}/cases/${caseId}${query}`, { headers: { authorization: `Bearer ${await org.token(['subscriber'])}`, 'passerelle-purpose': 'service-delivery; e2e check' } });
     return { status: response.status, body: (await response.json()) as { revision: number; hash: string; timeline: Array<{ eventId: string; revision: number }> } };
   }
 

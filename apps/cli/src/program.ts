@@ -170,7 +170,7 @@ export async function run(argv: string[], output: Output = processOutput): Promi
       .description('an organization’s view of a case (what it is entitled to see)')
       .argument('<caseId>', 'the case')
       .option('--min-revision <n>', 'wait (up to 5 s) until the view reflects this revision')
-      .option('--purpose <text>', 'why you read it, for the access log'),
+      .option('--purpose <purpose>', 'why you read it, from the federation\'s catalogue (eligibility-check, service-delivery, audit), optionally with "; <note>"; default service-delivery'),
   ).action(async (caseId: string, options) => {
     code = await caseCommand(caseId, options, output);
   });

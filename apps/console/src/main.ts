@@ -5,6 +5,7 @@ import { auditCasePage } from './pages/audit-case';
 import { auditCasesPage } from './pages/audit-cases';
 import { casePage } from './pages/case';
 import { casesPage } from './pages/cases';
+import { citizenPage } from './pages/citizen';
 import { dashboardsPage } from './pages/dashboards';
 import { federationPage } from './pages/federation';
 import { receiptsPage } from './pages/receipts';
@@ -32,6 +33,7 @@ const ROUTES: Route[] = [
   { pattern: /^audit\/(.+)$/, page: auditCasePage, roles: ['auditor'] },
   { pattern: /^schemas$/, page: schemasPage, roles: ['publisher', 'subscriber', 'auditor', 'integrator', 'operator'], nav: { label: () => t('nav.schemas'), href: '#/schemas' } },
   { pattern: /^dashboards(\?.*)?$/, page: dashboardsPage, roles: ['publisher', 'subscriber', 'auditor', 'operator'], nav: { label: () => t('nav.dashboards'), href: '#/dashboards' } },
+  { pattern: /^citizen$/, page: citizenPage, roles: ['single-window'], nav: { label: () => t('nav.citizen'), href: '#/citizen' } },
   { pattern: /^federation$/, page: federationPage, roles: ['operator', 'auditor'], nav: { label: () => t('nav.federation'), href: '#/federation' } },
 ];
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CitizensModule } from '@passerelle/citizens';
 import { ConsoleBuildCheck, consoleModule } from './console/console-assets';
 import { ConsoleConfigController } from './console/console-config.http.controller';
 import { AsyncApiController } from './http/asyncapi.controller';
@@ -14,7 +15,7 @@ import { EventsStreamController } from './stream/events-stream.http.controller';
  * outbound events; and the web console, which uses only this public API.
  */
 @Module({
-  imports: [consoleModule()],
+  imports: [consoleModule(), CitizensModule],
   controllers: [ConsoleConfigController, PublishController, ReceiptsController, EventsStreamController, AsyncApiController],
   providers: [ReceiptBook, LogFanout, EventStreams, ConsoleBuildCheck],
 })

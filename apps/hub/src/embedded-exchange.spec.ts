@@ -188,14 +188,14 @@ describe('the embedded hub: gateway, views and event stream', () => {
 
   it('logs every read of a case; the owner and auditors may see the log, others get 404', async () => {
     const caseId = await sharedCase();
-    await read(b, `/cases/${caseId}?minRevision=2`, { 'passerelle-purpose': 'eligibility check' });
+    await read(b, `/cases/${caseId}?minRevision=2`, { 'passerelle-purpose': 'service-delivery; renewal check' });
     await read(a, `/cases/${caseId}`);
 
     const log = await read(a, `/cases/${caseId}/access-log`);
     expect(log.status).toBe(200);
     expect(log.body).toEqual([
-      expect.objectContaining({ kind: 'read', organization: b.id, purpose: 'eligibility check', revision: 2 }),
-      expect.objectContaining({ kind: 'read', organization: a.id, purpose: 'unspecified' }),
+      expect.objectContaining({ kind: 'read', outcome: 'served', organization: b.id, purpose: 'service-delivery', note: 'renewal check', revision: 2 }),
+      expect.objectContaining({ kind: 'read', outcome: 'served', organization: a.id, purpose: 'service-delivery' }),
     ]);
     expect((await read(auditor, `/cases/${caseId}/access-log`, {}, ['auditor'])).status).toBe(200);
     expect((await read(b, `/cases/${caseId}/access-log`)).status).toBe(404);

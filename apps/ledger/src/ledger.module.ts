@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CitizenDirectory, CitizensModule } from '@passerelle/citizens';
 import { EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { InboundConsumer } from './ingest/inbound.consumer';
 import { LedgerMetrics } from './ledger.metrics';
@@ -10,13 +11,13 @@ import { RejectionsController } from './rejections/rejections.http.controller';
 
 /** Write side: turns inbound messages into verified, validated, stored case events and receipts. */
 @Module({
-  imports: [CqrsModule.forRoot()],
+  imports: [CqrsModule.forRoot(), CitizensModule],
   controllers: [RejectionsController],
   providers: [
     // command handlers
     RecordCaseEventsHandler,
     // repositories and logs
-    { provide: CaseRepository, inject: [EVENT_STORE], useFactory: (store: EventStore) => new CaseRepository(store) },
+    { provide: CaseRepository, inject: [EVENT_STORE, CitizenDirectory], useFactory: (store: EventStore, citizens: CitizenDirectory) => new CaseRepository(store, undefined, citizens) },
     RejectionLog,
     LedgerMetrics,
     // consumers

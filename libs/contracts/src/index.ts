@@ -58,6 +58,7 @@ export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopi
 export { HUB_ADMIN_PRINCIPAL, hubPrincipal, hubServiceAccess, managedByHub, organizationAccess } from './exchange/kafka-access';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
 export { ACCESS_DENIED, ACCESS_STREAM_PREFIX, accessStreamId, CASE_VIEWED, denialStatusOf, type AccessDenial } from './exchange/access-log';
+export { DEFAULT_PURPOSE, isPurpose, parsePurposeHeader, PURPOSE_CODES, PURPOSES, type Purpose, type PurposeStatement, type StatedPurpose } from './exchange/purposes';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';
 export {
   CASE_STREAM_PREFIX,

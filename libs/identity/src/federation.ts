@@ -6,7 +6,7 @@ import type { JsonWebKey } from 'node:crypto';
  * through {@link FederationDirectory} only.
  */
 
-export const ROLES = ['publisher', 'subscriber', 'auditor', 'integrator', 'operator'] as const satisfies readonly string[];
+export const ROLES = ['publisher', 'subscriber', 'auditor', 'integrator', 'operator', 'single-window'] as const satisfies readonly string[];
 export type Role = (typeof ROLES)[number];
 
 /** JWS algorithms a member may register a key for (RFC 7518 names; EdDSA means Ed25519 here). */

@@ -113,6 +113,7 @@ function denialsRecorder(app: INestApplication): RefusalListener | undefined {
       code: body.code,
       reason: body.message.slice(0, 500),
       target: `${request.method} ${request.path}`.slice(0, 300),
+      ...(body.purpose !== undefined ? { purpose: body.purpose.slice(0, 60) } : {}),
       at: new Date().toISOString(),
     };
     await denials.record([{ caseId, denial }]);

@@ -2,7 +2,8 @@ import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFil
 import type { Request, Response } from 'express';
 
 /** Told of every 401, 403 and 404 before it is answered (the access log of denials); its failure is the request's. */
-export type RefusalListener = (request: Request, status: 401 | 403 | 404, body: { code: string; message: string }) => Promise<void>;
+/** `purpose`: the purpose a refused read stated, when the refusal is about it. */
+export type RefusalListener = (request: Request, status: 401 | 403 | 404, body: { code: string; message: string; purpose?: string }) => Promise<void>;
 
 /**
  * Every HTTP error as `{ statusCode, code, message }`. Body-parser failures, which happen
@@ -25,7 +26,7 @@ export class HttpErrorsFilter implements ExceptionFilter {
       return;
     }
     // Recorded before it is answered: a caller who got the refusal finds it in the log.
-    this.onRefused(http.getRequest<Request>(), status, { code: String(body.code), message: String(body.message) }).then(answer, () => {
+    this.onRefused(http.getRequest<Request>(), status, { code: String(body.code), message: String(body.message), ...(typeof body.purpose === 'string' ? { purpose: body.purpose } : {}) }).then(answer, () => {
       response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: 503, code: 'STORE.UNAVAILABLE', message: 'the refusal could not be recorded; try again' });
     });
   }

@@ -79,8 +79,8 @@ export async function auditAsOfCommand(options: HubOptions & { case: string; org
 }
 
 type AccessLogLine =
-  | { kind: 'read'; at: string; organization: string; subject: string; purpose: string; revision: number }
-  | { kind: 'denied'; at: string; organization: string | null; subject: string | null; action: string; status: number; code: string; target: string };
+  | { kind: 'read'; at: string; organization: string; subject: string; purpose: string; note?: string; revision: number }
+  | { kind: 'denied'; at: string; organization: string | null; subject: string | null; action: string; status: number; code: string; target: string; purpose?: string };
 
 /** `passerelle audit access-log --case <id>`: who read the case, when, for what; and who was refused. */
 export async function auditAccessLogCommand(options: HubOptions & { case: string }, output: Output): Promise<number> {
@@ -91,7 +91,11 @@ export async function auditAccessLogCommand(options: HubOptions & { case: string
   }
   for (const e of entries) {
     const who = `${e.at}  ${(e.organization ?? '(no valid token)').padEnd(20)} ${(e.subject ?? '-').padEnd(24)}`;
-    output.out(e.kind === 'denied' ? `${who} DENIED ${e.action} ${e.status} ${e.code}  ${e.target}` : `${who} revision ${e.revision}  purpose: ${e.purpose}`);
+    output.out(
+      e.kind === 'denied'
+        ? `${who} DENIED ${e.action} ${e.status} ${e.code}  ${e.target}${e.purpose ? `  purpose: ${e.purpose}` : ''}`
+        : `${who} revision ${e.revision}  purpose: ${e.purpose}${e.note ? ` (${e.note})` : ''}`,
+    );
   }
   return 0;
 }

@@ -123,7 +123,7 @@ export function casePage(el: HTMLElement, [caseId]: string[], session: Session):
   };
 
   draw();
-  api<CaseView>(`/cases/${encodeURIComponent(caseId!)}`, { headers: { 'passerelle-purpose': 'console: case timeline' } }).then(
+  api<CaseView>(`/cases/${encodeURIComponent(caseId!)}`, { headers: { 'passerelle-purpose': 'service-delivery; console: case timeline' } }).then(
     (v) => {
       view = v;
       draw();

@@ -1,5 +1,6 @@
 import { Body, Catch, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PURPOSES } from '@passerelle/contracts';
 import { keyStateAt, ROLES, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm, type VerifiedCaller } from '@passerelle/identity';
 import { Caller, RequireRole } from '@passerelle/platform';
 import type { JsonWebKey } from 'node:crypto';
@@ -45,6 +46,13 @@ export class FederationController {
   @ApiOperation({ summary: 'Who the token speaks for: its organization, the roles it grants here, when it expires' })
   me(@Caller() caller: VerifiedCaller) {
     return { organization: { id: caller.organization.id, name: caller.organization.name }, subject: caller.subject, roles: caller.roles, expiresAt: caller.expiresAt.toISOString() };
+  }
+
+  @Get('purposes')
+  @RequireRole(...ROLES)
+  @ApiOperation({ summary: 'The catalogue of purposes a grant may serve and a read must state (Passerelle-Purpose header), with what each means' })
+  purposes() {
+    return Object.entries(PURPOSES).map(([code, description]) => ({ code, description }));
   }
 
   @Get('organizations')

@@ -6,7 +6,7 @@ import { FederationRegistry } from './federation-registry';
 /** The organizations an embedded hub starts with, so it can be tried at once. */
 export const DEMO_ORGANIZATIONS: ReadonlyArray<{ id: string; name: string; roles: Role[] }> = [
   { id: 'hub', name: 'Hub operator (demo)', roles: ['operator', 'auditor'] },
-  { id: 'demo.health', name: 'Health Insurance Board (demo)', roles: ['publisher', 'subscriber', 'integrator'] },
+  { id: 'demo.health', name: 'Health Insurance Board (demo)', roles: ['publisher', 'subscriber', 'integrator', 'single-window'] },
   { id: 'demo.transport', name: 'Vehicle and Licensing Agency (demo)', roles: ['publisher', 'subscriber', 'integrator'] },
   { id: 'demo.employment', name: 'Employment and Solidarity Ministry (demo)', roles: ['publisher', 'subscriber', 'integrator'] },
 ];

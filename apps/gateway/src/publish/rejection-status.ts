@@ -5,7 +5,7 @@ import { denialStatusOf } from '@passerelle/contracts';
 export function statusOfRejection(code: string): HttpStatus {
   if (code === 'ENVELOPE.TOO_LARGE') return HttpStatus.PAYLOAD_TOO_LARGE;
   if (code === 'ENVELOPE.MALFORMED' || code.startsWith('MESSAGE.')) return HttpStatus.BAD_REQUEST;
-  if (code.startsWith('SCHEMA.')) return HttpStatus.UNPROCESSABLE_ENTITY;
+  if (code.startsWith('SCHEMA.') || code === 'ACCESS.UNKNOWN_PURPOSE' || code === 'CITIZEN.UNKNOWN_PSEUDONYM') return HttpStatus.UNPROCESSABLE_ENTITY;
   // Who may publish (401, 403, 404): the same statuses the access log records them with.
   const denial = denialStatusOf(code);
   if (denial !== undefined) return denial;

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { CitizenDirectory } from '@passerelle/citizens';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope } from '@passerelle/contracts';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { METRICS, type Metrics } from '@passerelle/metrics';
@@ -33,6 +34,7 @@ export class EventStreams implements OnModuleDestroy {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly fanout: LogFanout,
     @Inject(METRICS) metrics: Metrics,
+    @Optional() private readonly citizens?: CitizenDirectory,
   ) {
     const open = this.open;
     metrics.gauge({ name: 'passerelle_gateway_sse_clients', help: 'Server-Sent Events streams open at the gateway', collect() { this.set(open.size); } });
@@ -146,7 +148,9 @@ export class EventStreams implements OnModuleDestroy {
 
   private async sendEvent(organization: string, event: RecordedEvent, send: (frame: string) => Promise<boolean>): Promise<boolean> {
     if (!caseEventMetadata(event).audience.includes(organization)) return true;
-    const envelope = committedEnvelope(event);
+    const committed = committedEnvelope(event);
+    // The citizen as this organization knows it: its own pairwise pseudonym (the store keeps what was signed).
+    const envelope = this.citizens ? { ...committed, data: await this.citizens.presentData(organization, caseEventMetadata(event).publisher, committed.data) } : committed;
     return send(`id: ${event.position}\nevent: ${envelope.type}\ndata: ${JSON.stringify(envelope)}\n\n`);
   }
 

@@ -52,6 +52,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/federation/purposes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalogue of purposes a grant may serve and a read must state (Passerelle-Purpose header), with what each means */
+        get: operations["FederationController_purposes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/federation/organizations": {
         parameters: {
             query?: never;
@@ -608,7 +625,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who read the case, when and for what purpose, and every refused attempt to read it or publish to it (401, 403, 404: who, why): for auditors and the case owner */
+        /** Who read the case, when, for what purpose and with what outcome (served, or denied: 401, 403, 404 with who and why, reads refused for their purpose included), and every refused attempt to publish to it: for auditors and the case owner */
         get: operations["CasesController_accessLogOf"];
         put?: never;
         post?: never;
@@ -618,15 +635,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/console/config": {
+    "/citizens": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The console’s sign-in settings: the OpenID Connect provider (issuer, client id, redirect URI, scope, resource), or null when tokens are pasted */
-        get: operations["ConsoleConfigController_settings"];
+        get?: never;
+        put?: never;
+        /** Register a citizen at the hub: a new hub-side citizen, and the caller’s own pairwise pseudonym of them (to open their cases with) */
+        post: operations["CitizensController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/citizens/{citizen}/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The citizen’s own log: every read of any of their cases, by any organization — who, when, for what purpose — oldest first. The citizen is named by the caller’s own reference (its pseudonym) */
+        get: operations["CitizensController_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1248,6 +1282,24 @@ export interface operations {
         };
     };
     FederationController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    FederationController_purposes: {
         parameters: {
             query?: never;
             header?: never;
@@ -2306,7 +2358,7 @@ export interface operations {
             };
             header?: {
                 "if-none-match"?: string;
-                /** @description why the case is read; kept in the access log */
+                /** @description why the case is read: a purpose of the federation's catalogue (eligibility-check, service-delivery, audit), optionally followed by "; " and a note, e.g. "eligibility-check; renewal 2027"; absent: service-delivery. Kept in the access log */
                 "Passerelle-Purpose"?: string;
             };
             path: {
@@ -2352,6 +2404,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description ACCESS.UNKNOWN_PURPOSE: the stated purpose is not in the catalogue (GET /federation/purposes) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description ACCESS.PURPOSE_NOT_GRANTED: no grant in force covers the stated purpose (recorded in the access log) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description no such case for this organization (whether or not it exists for others) */
             404: {
                 headers: {
@@ -2388,7 +2454,7 @@ export interface operations {
             "4XX": components["responses"]["Refused"];
         };
     };
-    ConsoleConfigController_settings: {
+    CitizensController_register: {
         parameters: {
             query?: never;
             header?: never;
@@ -2397,7 +2463,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the caller’s pseudonym of the citizen */
+                        pseudonym: string;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Refused"];
+        };
+    };
+    CitizensController_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                citizen: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        caseId: string;
+                        organization: string;
+                        organizationName: string | null;
+                        /** @description the purpose the read stated, from the federation’s catalogue */
+                        purpose: string;
+                        note?: string;
+                        /** Format: date-time */
+                        at: string;
+                    }[];
+                };
+            };
+            /** @description CITIZEN.UNKNOWN_PSEUDONYM: the caller knows no citizen by this reference */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2421,7 +2530,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description a CloudEvents 1.0 envelope; schemas/envelope/v3.schema.json is the authority (patterns, the data schema of each type) */
+        /** @description a CloudEvents 1.0 envelope; schemas/envelope/v2.schema.json is the authority (patterns, the data schema of each type) */
         requestBody: {
             content: {
                 "application/json": {

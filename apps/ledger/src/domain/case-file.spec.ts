@@ -109,6 +109,25 @@ describe('CaseFile decider', () => {
       expect(given(opened(), invited(MESS)).when(granted(MESS, ['case', 'service']))).toEqual({ accepted: true, audience: [MESS, RAMQ] });
     });
 
+    it('given an invited participant, when a grant names a purpose outside the federation’s catalogue, then ACCESS.UNKNOWN_PURPOSE at that purpose', () => {
+      const grant = caseEventOf(
+        { id: 'evt-purpose', type: 'passerelle.case.AccessGranted.v2', data: { organization: MESS, categories: ['case'], purposes: ['eligibility-check', 'marketing'], purpose: 'x', grantedBy: RAMQ } },
+        { publisher: RAMQ, category: 'case', receivedAt: T },
+      );
+      expect(given(opened(), invited(MESS)).when(grant)).toEqual(rejected('ACCESS.UNKNOWN_PURPOSE', '/data/purposes/1'));
+    });
+
+    it('given grants, then each serves the purposes it names, and a grant naming none (v1) serves service-delivery', () => {
+      const v2 = caseEventOf(
+        { id: 'evt-v2', type: 'passerelle.case.AccessGranted.v2', data: { organization: MESS, categories: ['case'], purposes: ['eligibility-check', 'audit'], purpose: 'x', grantedBy: RAMQ } },
+        { publisher: RAMQ, category: 'case', receivedAt: T },
+      );
+      const state = given(opened(), invited(MESS), invited(SAAQ), v2, granted(SAAQ, ['service'])).state;
+      if (state.status === 'unopened') throw new Error('opened');
+      expect(state.grants.get(MESS)?.get('case')?.purposes).toEqual(['eligibility-check', 'audit']);
+      expect(state.grants.get(SAAQ)?.get('service')?.purposes).toEqual(['service-delivery']);
+    });
+
     it('given a participant without a delegable grant, when it grants access, then CASE.NOT_AUTHORIZED', () => {
       const history = [opened(), invited(MESS), invited(SAAQ), granted(MESS, ['service'])];
       expect(given(...history).when(granted(SAAQ, ['service'], MESS))).toEqual(rejected('CASE.NOT_AUTHORIZED', '/data/categories'));

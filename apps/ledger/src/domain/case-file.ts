@@ -1,7 +1,9 @@
-import type { CaseEventDataByType } from '@passerelle/contracts';
+import { DEFAULT_PURPOSE, isPurpose, PURPOSE_CODES, type CaseEventDataByType, type Purpose } from '@passerelle/contracts';
 
 /** Version 1 of a case event's data, as generated from schemas/. */
 type V1<Name extends string> = CaseEventDataByType[`passerelle.case.${Name}.v1` & keyof CaseEventDataByType];
+/** AccessGranted as the rules read it: v2 (v1 is v2 without purposes). */
+type AccessGrantedData = CaseEventDataByType['passerelle.case.AccessGranted.v2'];
 
 /**
  * The shared case file as a pure decider: `decide(event, state)` says whether a published case
@@ -35,7 +37,7 @@ interface Published<Kind extends string, Data> {
 export type CaseEvent =
   | Published<'CaseOpened', V1<'CaseOpened'>>
   | Published<'ParticipantInvited', V1<'ParticipantInvited'>>
-  | Published<'AccessGranted', V1<'AccessGranted'>>
+  | Published<'AccessGranted', AccessGrantedData>
   | Published<'AccessRevoked', V1<'AccessRevoked'>>
   | Published<'ConsentRecorded', V1<'ConsentRecorded'>>
   | Published<'ConsentWithdrawn', V1<'ConsentWithdrawn'>>
@@ -51,6 +53,8 @@ export interface Participant {
 export interface Grant {
   grantedBy: string;
   purpose: string;
+  /** What the grantee may read the case for, from the federation's catalogue. */
+  purposes: readonly Purpose[];
   mayDelegate: boolean;
   validUntil?: string;
 }
@@ -85,7 +89,8 @@ export type RejectionCode =
   | 'CASE.NOT_AUTHORIZED'
   | 'CASE.ACTS_FOR_ANOTHER'
   | 'CASE.CONSENT_MISSING'
-  | 'CASE.INVALID';
+  | 'CASE.INVALID'
+  | 'ACCESS.UNKNOWN_PURPOSE';
 
 export interface Rejection {
   code: RejectionCode;
@@ -157,6 +162,10 @@ function rules(event: CaseEvent, state: OpenCaseFile): Decision | undefined {
         return reject('CASE.INVALID', `${organization} must be invited into the case (ParticipantInvited) before it is granted access`, '/data/organization');
       }
       if (organization === state.owner) return reject('CASE.INVALID', `${organization} owns the case and sees all of it already`, '/data/organization');
+      const unknownPurpose = (event.data.purposes ?? []).findIndex((p) => !isPurpose(p));
+      if (unknownPurpose >= 0) {
+        return reject('ACCESS.UNKNOWN_PURPOSE', `purpose ${JSON.stringify(event.data.purposes![unknownPurpose])} is not in the federation's catalogue (${PURPOSE_CODES.join(', ')})`, `/data/purposes/${unknownPurpose}`);
+      }
       if (validUntil !== undefined && !(Date.parse(validUntil) > Date.parse(event.receivedAt))) {
         return reject('CASE.INVALID', `validUntil ${validUntil} is already past`, '/data/validUntil');
       }
@@ -247,8 +256,9 @@ export function evolve(state: CaseFile, event: CaseEvent): CaseFile {
       return { ...state, participants: with_(state.participants, event.data.organization, { role: event.data.role }) };
     case 'AccessGranted': {
       const { organization, categories, grantedBy, purpose, mayDelegate, validUntil } = event.data;
+      const purposes = grantedPurposes(event.data);
       const grants = new Map(state.grants.get(organization));
-      for (const category of categories) grants.set(category, { grantedBy, purpose, mayDelegate: mayDelegate ?? false, ...(validUntil ? { validUntil } : {}) });
+      for (const category of categories) grants.set(category, { grantedBy, purpose, purposes, mayDelegate: mayDelegate ?? false, ...(validUntil ? { validUntil } : {}) });
       return { ...state, grants: with_(state.grants, organization, grants) };
     }
     case 'AccessRevoked': {
@@ -342,6 +352,12 @@ function mayManageAccess(state: OpenCaseFile, organization: string, at: string):
   return false;
 }
 
+/** The purposes a grant serves: those it names, or service-delivery when it names none (v1). */
+export function grantedPurposes(data: { purposes?: readonly string[] }): Purpose[] {
+  const named = (data.purposes ?? []).filter(isPurpose);
+  return named.length > 0 ? named : [DEFAULT_PURPOSE];
+}
+
 function grantActive(grant: Grant, at: string): boolean {
   return grant.validUntil === undefined || Date.parse(grant.validUntil) > Date.parse(at);
 }
@@ -375,7 +391,8 @@ const RULED_KINDS = new Set<string>(['CaseOpened', 'ParticipantInvited', 'Access
 
 /**
  * A validated envelope as the rules see it. `type` is `passerelle.case.<Name>.v<N>`; every
- * ruled type exists in v1 only, so its data is read as v1 (a v2 would be upcast before this).
+ * ruled type but AccessGranted exists in v1 only, so its data is read as v1; AccessGranted v1
+ * data is v2 data without `purposes`, so both read as v2.
  */
 export function caseEventOf(envelope: { id: string; type: string; data: Record<string, unknown> }, facts: { publisher: string; category: Category; receivedAt: string }): CaseEvent {
   const name = /^passerelle\.case\.([A-Za-z]+)\.v\d+$/.exec(envelope.type)?.[1] ?? envelope.type;

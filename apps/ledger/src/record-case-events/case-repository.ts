@@ -2,6 +2,11 @@ import { caseEventMetadata, caseStreamId, type CaseEventEnvelope } from '@passer
 import { StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { caseEventOf, evolve, initialCaseFile, isCategory, type CaseFile } from '../domain/case-file';
 
+/** What maps what a publisher calls a citizen to the hub-side id (the citizen directory). */
+export interface CitizenResolver {
+  resolve(organization: string, reference: string): Promise<string>;
+}
+
 /** A case as the ledger decides on it: its state and its revision. */
 export interface LoadedCase {
   state: CaseFile;
@@ -23,6 +28,7 @@ export class CaseRepository {
   constructor(
     private readonly store: EventStore,
     private readonly capacity = 20_000,
+    private readonly citizens?: CitizenResolver,
   ) {}
 
   async load(caseId: string): Promise<LoadedCase> {
@@ -40,7 +46,16 @@ export class CaseRepository {
       if (err instanceof StreamNotFound) return EMPTY;
       throw err;
     }
-    const loaded = fold(events);
+    // The rules compare citizens by their hub-side ids: each publisher named the citizen its own way.
+    const hubIds = new Map<string, string>();
+    if (this.citizens) {
+      for (const event of events) {
+        const reference = (event.data as { data?: { citizen?: unknown } }).data?.citizen;
+        const publisher = caseEventMetadata(event).publisher;
+        if (typeof reference === 'string') hubIds.set(`${publisher}\u0000${reference}`, await this.citizens.resolve(publisher, reference));
+      }
+    }
+    const loaded = fold(events, (publisher, reference) => hubIds.get(`${publisher}\u0000${reference}`) ?? reference);
     this.remember(caseId, loaded);
     return loaded;
   }
@@ -56,16 +71,23 @@ export class CaseRepository {
   }
 }
 
-/** The case file as its stored events make it. */
-export function fold(events: readonly RecordedEvent[]): LoadedCase {
+/** The case file as its stored events make it; `citizenOf` gives the hub-side id of a publisher's citizen reference. */
+export function fold(events: readonly RecordedEvent[], citizenOf: (publisher: string, reference: string) => string = (_p, reference) => reference): LoadedCase {
   let state = initialCaseFile();
   let revision = -1n;
   for (const event of events) {
     const metadata = caseEventMetadata(event);
-    const envelope = event.data as unknown as CaseEventEnvelope;
+    const envelope = withCitizen(event.data as unknown as CaseEventEnvelope, (reference) => citizenOf(metadata.publisher, reference));
     const category = isCategory(metadata.category) ? metadata.category : 'case';
     state = evolve(state, caseEventOf(envelope, { publisher: metadata.publisher, category, receivedAt: metadata.receivedAt }));
     revision = event.revision;
   }
   return { state, revision };
+}
+
+/** The envelope with its data's citizen (when it names one) as `map` gives it: a copy, the stored event untouched. */
+export function withCitizen<E extends { data: Record<string, unknown> }>(envelope: E, map: (reference: string) => string): E {
+  const reference = envelope.data?.citizen;
+  if (typeof reference !== 'string') return envelope;
+  return { ...envelope, data: { ...envelope.data, citizen: map(reference) } };
 }

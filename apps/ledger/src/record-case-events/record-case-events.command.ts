@@ -23,7 +23,7 @@ export interface Submission {
 
 export type Outcome =
   | { status: 'accepted'; revision: bigint; position: bigint; hash: string }
-  | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED'; reason: string; pointer?: string };
+  | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED' | 'CITIZEN.UNKNOWN_PSEUDONYM'; reason: string; pointer?: string };
 
 /** One case's events, in the order they arrived. */
 export interface CaseSubmissions {

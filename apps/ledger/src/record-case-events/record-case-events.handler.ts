@@ -1,4 +1,5 @@
 import { Inject, Optional } from '@nestjs/common';
+import { CitizenDirectory, UnknownPseudonym } from '@passerelle/citizens';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
 import { DuplicateEventId, EVENT_STORE, StoreUnavailable, StreamNotFound, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
@@ -6,7 +7,7 @@ import { canonicalEventBytes } from '@passerelle/identity';
 import { startSpan, type SpanOptions } from '@passerelle/telemetry';
 import { caseEventOf, decide, evolve, outsiderRefusal, type CaseFile } from '../domain/case-file';
 import { LedgerMetrics } from '../ledger.metrics';
-import { CaseRepository, type LoadedCase } from './case-repository';
+import { CaseRepository, withCitizen, type LoadedCase } from './case-repository';
 import { RecordCaseEvents, type CaseSubmissions, type Outcome, type Submission } from './record-case-events.command';
 
 /** Attempts when another writer moved the case between our read and our append. */
@@ -20,6 +21,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly cases: CaseRepository,
     @Optional() private readonly metrics?: LedgerMetrics,
+    @Optional() private readonly citizens?: CitizenDirectory,
   ) {}
 
   /**
@@ -33,10 +35,11 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     const all = cases.flatMap((c) => c.submissions);
     const deciding = spans('ledger decide', all);
     const known = await this.recognise(await this.locate(cases), all);
+    const citizens = await this.resolveCitizens(all);
     const planned = await Promise.all(
       cases.map(async ({ caseId, submissions }) => {
         const loaded = await this.cases.load(caseId);
-        return { caseId, submissions, loaded, plan: this.decideAll(loaded, known, submissions) };
+        return { caseId, submissions, loaded, plan: this.decideAll(loaded, known, submissions, citizens) };
       }),
     );
     deciding.end();
@@ -58,12 +61,51 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
       if (outcome.result.duplicate) this.cases.forget(p.caseId);
       results.set(p.caseId, this.settle(p.caseId, p.loaded, p.plan, outcome.result));
     });
-    return Promise.all(
+    const outcomes = await Promise.all(
       planned.map(async (p) => {
         if (p.plan.toAppend.length === 0) return p.plan.outcomes as Outcome[];
-        return results.get(p.caseId) ?? this.recordOne(p.caseId, p.submissions);
+        return results.get(p.caseId) ?? this.recordOne(p.caseId, p.submissions, citizens);
       }),
     );
+    await this.linkOpenedCases(planned, outcomes, citizens);
+    return outcomes;
+  }
+
+  /**
+   * What each submission's publisher calls the citizen (`data.citizen`), as the hub-side id, or
+   * the refusal of a hub pseudonym it was never given. The stored envelope keeps what was sent.
+   */
+  private async resolveCitizens(submissions: readonly Submission[]): Promise<Citizens> {
+    const resolved: Citizens = new Map();
+    if (!this.citizens) return resolved;
+    for (const submission of submissions) {
+      const reference = (submission.envelope.data as Record<string, unknown> | undefined)?.citizen;
+      if (typeof reference !== 'string') continue;
+      try {
+        resolved.set(submission, await this.citizens.resolve(submission.publisher, reference));
+      } catch (err) {
+        if (!(err instanceof UnknownPseudonym)) throw err;
+        resolved.set(submission, err);
+      }
+    }
+    return resolved;
+  }
+
+  /**
+   * Which citizen each newly opened case is about, for the citizen's own log: after the append,
+   * before the receipts go out, so a crash in between redelivers the batch, and the redelivery
+   * (accepted again, from the store) links it then.
+   */
+  private async linkOpenedCases(planned: ReadonlyArray<{ caseId: string; submissions: readonly Submission[] }>, outcomes: readonly Outcome[][], citizens: Citizens): Promise<void> {
+    if (!this.citizens) return;
+    for (const [i, { caseId, submissions }] of planned.entries()) {
+      for (const [j, submission] of submissions.entries()) {
+        const citizen = citizens.get(submission);
+        if (typeof citizen === 'string' && /^passerelle\.case\.CaseOpened\.v\d+$/.test(submission.envelope.type) && outcomes[i]?.[j]?.status === 'accepted') {
+          await this.citizens.linkCase(caseId, citizen);
+        }
+      }
+    }
   }
 
   /**
@@ -72,7 +114,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
    * redelivery) gets its original outcome, nothing new, whether the store's `locate` found it
    * or only the append did (EventStoreDB locates nothing): every way round the loop is bounded.
    */
-  private async recordOne(caseId: string, submissions: readonly Submission[]): Promise<Outcome[]> {
+  private async recordOne(caseId: string, submissions: readonly Submission[], citizens: Citizens): Promise<Outcome[]> {
     /** What the appends taught about ids `locate` did not find: stored in this case, or reused. */
     const learnt = new Map<string, Known>();
     let conflicts = 0;
@@ -81,7 +123,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     for (let round = 1; round <= rounds; round++) {
       const [loaded, located] = await Promise.all([this.cases.load(caseId), this.locate([{ caseId, submissions }])]);
       const known = new Map([...learnt, ...(await this.recognise(located, submissions))]);
-      const plan = this.decideAll(loaded, known, submissions);
+      const plan = this.decideAll(loaded, known, submissions, citizens);
       if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
         const appendSpans = spans('event_store append', submissions, { role: 'client', attributes: { 'db.operation.name': 'appendToStream' } });
@@ -172,7 +214,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
   }
 
   /** Decides every submission on the case as the previous ones leave it. */
-  private decideAll(loaded: LoadedCase, known: ReadonlyMap<string, Known>, submissions: readonly Submission[]): Plan {
+  private decideAll(loaded: LoadedCase, known: ReadonlyMap<string, Known>, submissions: readonly Submission[], citizens: Citizens): Plan {
     let state: CaseFile = loaded.state;
     let revision = loaded.revision;
     const toAppend: EventToAppend[] = [];
@@ -192,11 +234,18 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
         // The same event twice in one batch: one write, the same receipt; another event under the same id: refused.
         outcomes.push(sameEnvelope(earlier.submission.envelope, submission.envelope) ? earlier.index : { status: 'rejected', code: 'EVENT.ID_REUSED', reason: reusedInCase(submission).reason, pointer: '/id' });
       } else {
-        const event = caseEventOf(submission.envelope as unknown as { id: string; type: string; data: Record<string, unknown> }, submission);
+        const citizen = citizens.get(submission);
+        // The rules see the citizen by its hub-side id; the stored envelope keeps what was signed.
+        const envelope = withCitizen(submission.envelope as unknown as { id: string; type: string; data: Record<string, unknown> }, (reference) => (typeof citizen === 'string' ? citizen : reference));
+        const event = caseEventOf(envelope, submission);
         // An outsider learns nothing of the case, not even its revision: one answer, first.
         const outsider = outsiderRefusal(event, submission.envelope.caseid, state);
         if (outsider) {
           outcomes.push({ status: 'rejected', ...outsider });
+          continue;
+        }
+        if (citizen instanceof UnknownPseudonym) {
+          outcomes.push({ status: 'rejected', code: citizen.code, reason: citizen.message, pointer: '/data/citizen' });
           continue;
         }
         if (submission.expectedRevision !== undefined && submission.expectedRevision !== revision) {
@@ -231,6 +280,9 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     return { state, toAppend, outcomes };
   }
 }
+
+/** Each submission naming a citizen: its hub-side id, or why the name it used is refused. */
+type Citizens = Map<Submission, string | UnknownPseudonym>;
 
 interface Plan {
   state: CaseFile;

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CitizenDirectory } from '@passerelle/citizens';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, EXCHANGE_HEADERS, outboundTopic, parseTopic, toKafkaMessage } from '@passerelle/contracts';
 import { Lease, runUnderLease, SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { Checkpoints, EVENT_STORE, followAll, type EventStore, type RecordedEvent } from '@passerelle/event-store';
@@ -32,6 +33,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
     @Inject(METRICS) private readonly metrics: Metrics,
+    @Optional() private readonly citizens?: CitizenDirectory,
   ) {
     this.name = `${config.groupPrefix}-relay`;
     this.deliveries = metrics.counter({ name: 'passerelle_relay_delivered_messages_total', help: 'Messages the relay published on an organization’s outbound topic', labelNames: ['organization'] });
@@ -104,13 +106,28 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
     };
   }
 
+  /**
+   * The message as `organization` is sent it: the citizen under its own pairwise pseudonym. A
+   * message so mapped is no longer what the publisher signed: it goes without the publisher's
+   * signature, marked `passerelle-citizen-mapped` (the stored, signed envelope is what audit verifies).
+   */
+  private async shownTo(organization: string, publisher: string, envelope: ReturnType<typeof committedEnvelope>, message: OutgoingMessage): Promise<OutgoingMessage> {
+    if (!this.citizens) return message;
+    const data = await this.citizens.presentData(organization, publisher, envelope.data);
+    if (data === envelope.data) return message;
+    const mapped = toKafkaMessage({ ...envelope, data });
+    const { [EXCHANGE_HEADERS.signature]: _signed, ...headers } = message.headers ?? {};
+    return { ...mapped, headers: { ...headers, 'passerelle-citizen-mapped': 'citizen' } };
+  }
+
   /** One message per entitled organization per event, published per topic in log order. */
   private async deliver(events: readonly RecordedEvent[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     const spans: Span[] = [];
     for (const event of events) {
       const metadata = caseEventMetadata(event);
-      const message = toKafkaMessage(committedEnvelope(event));
+      const envelope = committedEnvelope(event);
+      const message = toKafkaMessage(envelope);
       // The trace the ledger began continues here and, through the headers, at the consumer.
       const relaying = metadata.traceparent ? startSpan('relay deliver', { parent: metadata.traceparent, attributes: { 'passerelle.position': Number(event.position) } }) : undefined;
       const sending = relaying ? startSpan('send outbound', { role: 'producer', parent: traceHeaders(relaying), attributes: { 'messaging.system': 'kafka', 'passerelle.audience': metadata.audience.length } }) : undefined;
@@ -119,7 +136,7 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       for (const organization of metadata.audience) {
         const topic = outboundTopic(organization);
         const list = byTopic.get(topic) ?? [];
-        list.push(message);
+        list.push(await this.shownTo(organization, metadata.publisher, envelope, message));
         byTopic.set(topic, list);
       }
     }

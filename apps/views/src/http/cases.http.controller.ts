@@ -1,10 +1,14 @@
-import { BadRequestException, ConflictException, Controller, Get, Headers, HttpStatus, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { BadRequestException, ConflictException, Controller, ForbiddenException, Get, Headers, HttpStatus, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { parsePurposeHeader, PURPOSE_CODES } from '@passerelle/contracts';
+import { CitizenDirectory } from '@passerelle/citizens';
 import type { VerifiedCaller } from '@passerelle/identity';
 import { Caller, RequireRole } from '@passerelle/platform';
 import type { Response } from 'express';
 import type { CaseView } from '../domain/case-view';
-import { AccessLog, type AccessLogEntry } from '../projection/access-log';
+import { purposesHeld } from '../domain/read-purpose';
+import { AccessLog, type PresentedAccessLogEntry } from '../projection/access-log';
+import { presentView } from '../projection/citizen-view';
 import { Projector } from '../projection/projector';
 import type { CaseSummary } from '../projection/view-store';
 
@@ -39,6 +43,7 @@ export class CasesController {
   constructor(
     private readonly projector: Projector,
     private readonly accessLog: AccessLog,
+    private readonly citizens: CitizenDirectory,
   ) {}
 
   @Get()
@@ -70,9 +75,15 @@ export class CasesController {
   @RequireRole('publisher', 'subscriber')
   @ApiOperation({ summary: 'The caller’s view of a case: what its organization is entitled to see, with the revision and chain hash it reflects' })
   @ApiQuery({ name: 'minRevision', required: false, description: 'wait (up to 5 s) until the view reflects at least this revision' })
-  @ApiHeader({ name: 'Passerelle-Purpose', required: false, description: 'why the case is read; kept in the access log' })
+  @ApiHeader({
+    name: 'Passerelle-Purpose',
+    required: false,
+    description: `why the case is read: a purpose of the federation's catalogue (${PURPOSE_CODES.join(', ')}), optionally followed by "; " and a note, e.g. "eligibility-check; renewal 2027"; absent: service-delivery. Kept in the access log`,
+  })
   @ApiResponse({ status: 200, description: 'The view, with its revision in ETag', schema: CASE_VIEW })
   @ApiResponse({ status: 304, description: 'If-None-Match names the current revision' })
+  @ApiResponse({ status: 400, description: 'ACCESS.UNKNOWN_PURPOSE: the stated purpose is not in the catalogue (GET /federation/purposes)' })
+  @ApiResponse({ status: 403, description: 'ACCESS.PURPOSE_NOT_GRANTED: no grant in force covers the stated purpose (recorded in the access log)' })
   @ApiResponse({ status: 404, description: 'no such case for this organization (whether or not it exists for others)' })
   @ApiResponse({ status: 409, description: 'VIEW.BEHIND: the view did not reach minRevision in time; the body says where it is' })
   async get(
@@ -84,6 +95,9 @@ export class CasesController {
     @Headers('passerelle-purpose') purpose?: string,
   ): Promise<CaseView | undefined> {
     const organization = caller.organization.id;
+    const statement = parsePurposeHeader(purpose);
+    if (!statement.ok) throw new BadRequestException({ code: statement.code, message: statement.message });
+    const stated = statement.stated;
     const wanted = minRevision === undefined ? undefined : revision(minRevision);
     let view = await this.projector.viewStore().get(organization, caseId);
     const deadline = Date.now() + CATCH_UP_MS;
@@ -96,26 +110,34 @@ export class CasesController {
     if (wanted !== undefined && view.revision < wanted) {
       throw new ConflictException({ code: 'VIEW.BEHIND', message: `the view of ${caseId} reflects revision ${view.revision}, not yet ${wanted}; ask again shortly`, revision: view.revision, minRevision: wanted });
     }
-    await this.accessLog.record(caseId, { organization, subject: caller.subject, purpose: (purpose ?? 'unspecified').slice(0, 200), revision: view.revision, at: new Date().toISOString() });
+    const at = new Date().toISOString();
+    const held = purposesHeld(view, at);
+    if (!held.has(stated.purpose)) {
+      // Recorded as a denial in the case's access log, with the purpose, by the HTTP layer.
+      const holds = held.size === 0 ? 'holds no grant in force' : `holds grants for ${[...held].join(', ')} only`;
+      throw new ForbiddenException({ code: 'ACCESS.PURPOSE_NOT_GRANTED', message: `${organization} may not read ${caseId} for ${stated.purpose}: it ${holds}`, purpose: stated.purpose });
+    }
+    await this.accessLog.record(caseId, { organization, subject: caller.subject, purpose: stated.purpose, ...(stated.note ? { note: stated.note } : {}), outcome: 'served', revision: view.revision, at });
     const etag = `"${view.revision}"`;
     response.setHeader('ETag', etag);
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag)) {
       response.status(HttpStatus.NOT_MODIFIED);
       return undefined;
     }
-    return view;
+    // The citizen as this organization knows it: its own pairwise pseudonym, whoever published.
+    return presentView(view, this.citizens);
   }
 
   @Get(':caseId/access-log')
   @RequireRole('publisher', 'subscriber', 'auditor')
-  @ApiOperation({ summary: 'Who read the case, when and for what purpose, and every refused attempt to read it or publish to it (401, 403, 404: who, why): for auditors and the case owner' })
-  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<AccessLogEntry[]> {
+  @ApiOperation({ summary: 'Who read the case, when, for what purpose and with what outcome (served, or denied: 401, 403, 404 with who and why, reads refused for their purpose included), and every refused attempt to publish to it: for auditors and the case owner' })
+  async accessLogOf(@Caller() caller: VerifiedCaller, @Param('caseId') caseId: string): Promise<PresentedAccessLogEntry[]> {
     const auditor = caller.roles.includes('auditor');
     if (!auditor) {
       const view = await this.projector.viewStore().get(caller.organization.id, caseId);
       if (view?.owner !== caller.organization.id) throw new NotFoundException({ code: 'CASE.NOT_FOUND', message: `no case ${caseId} owned by ${caller.organization.id}` });
     }
-    return this.accessLog.entries(caseId);
+    return (await this.accessLog.entries(caseId)).map((e): PresentedAccessLogEntry => (e.kind === 'read' ? { ...e, outcome: 'served' } : { ...e, outcome: 'denied' }));
   }
 }
 

@@ -8,8 +8,15 @@ export interface CaseRead {
   organization: string;
   /** The token's subject: the agent or system that read. */
   subject: string;
-  /** Why, as the caller said it (Passerelle-Purpose header). */
+  /**
+   * Why: the catalogue purpose the caller stated (Passerelle-Purpose header, service-delivery
+   * when it stated none). Reads logged before purposes were bound hold the header's free text.
+   */
   purpose: string;
+  /** The free text after the purpose (`service-delivery; licence photo`). */
+  note?: string;
+  /** Served: a grant (or ownership) covered the purpose. Refused reads are `denied` entries. */
+  outcome?: 'served';
   /** The case revision the answer reflected. */
   revision: number;
   at: string;
@@ -17,6 +24,9 @@ export interface CaseRead {
 
 /** An entry of a case's access log: a read, or a refused attempt to read or publish. */
 export type AccessLogEntry = ({ kind: 'read' } & CaseRead) | ({ kind: 'denied' } & AccessDenial);
+
+/** What the access log of one case answers, per entry: the outcome said for every entry. */
+export type PresentedAccessLogEntry = ({ kind: 'read'; outcome: 'served' } & CaseRead) | ({ kind: 'denied'; outcome: 'denied' } & AccessDenial);
 
 /**
  * Who read which case, when and for what: each read is an event appended to the case's
@@ -37,7 +47,7 @@ export class AccessLog {
     try {
       const events = await this.store.readStream(accessStreamId(caseId));
       return events.flatMap((e): AccessLogEntry[] => {
-        if (e.type === CASE_VIEWED) return [{ kind: 'read', ...(e.data as unknown as CaseRead) }];
+        if (e.type === CASE_VIEWED) return [{ kind: 'read', outcome: 'served', ...(e.data as unknown as CaseRead) }];
         if (e.type === ACCESS_DENIED) return [{ kind: 'denied', ...(e.data as unknown as AccessDenial) }];
         return [];
       });

@@ -25,6 +25,8 @@ export interface AccessDenial {
   reason: string;
   /** What was asked: `GET /cases/<id>`, or the event id published. */
   target: string;
+  /** The purpose a refused read stated (ACCESS.PURPOSE_NOT_GRANTED). */
+  purpose?: string;
   at: string;
 }
 
@@ -34,7 +36,7 @@ export interface AccessDenial {
  */
 export function denialStatusOf(code: string): AccessDenial['status'] | undefined {
   if (code === 'CASE.NOT_FOUND') return 404;
-  if (code === 'TOKEN.ROLE_MISSING' || code === 'TOKEN.WRONG_ORGANIZATION') return 403;
+  if (code === 'TOKEN.ROLE_MISSING' || code === 'TOKEN.WRONG_ORGANIZATION' || code === 'ACCESS.PURPOSE_NOT_GRANTED') return 403;
   if (code === 'CASE.NOT_A_PARTICIPANT' || code === 'CASE.NOT_AUTHORIZED' || code === 'CASE.ACTS_FOR_ANOTHER' || code === 'EVENT.SOURCE_MISMATCH') return 403;
   if (code.startsWith('TOKEN.') || code.startsWith('SIGNATURE.')) return 401;
   return undefined;

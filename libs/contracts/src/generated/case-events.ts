@@ -56,6 +56,67 @@ export interface AccessGrantedV1 {
 }
 
 /**
+ * An organization is granted access to the listed categories of the case’s events, for the purposes it names from the federation’s catalogue (GET /federation/purposes): from now on it receives the events of those categories, and may read the case for those purposes, until validUntil or an AccessRevoked. It may grant that access onwards only when mayDelegate is true, and never beyond what it holds itself. A grant naming no purposes (every version 1 grant) serves service-delivery.
+ */
+export interface AccessGrantedV2 {
+  /**
+   * The grantee
+   */
+  organization: string;
+  /**
+   * The categories of events the grantee may receive
+   *
+   * @minItems 1
+   */
+  categories: [
+    (
+      | "case"
+      | "consent"
+      | "service"
+      | "documents"
+      | "contact"
+      | "appointments"
+      | "decisions"
+      | "payments"
+      | "satisfaction"
+    ),
+    ...(
+      | "case"
+      | "consent"
+      | "service"
+      | "documents"
+      | "contact"
+      | "appointments"
+      | "decisions"
+      | "payments"
+      | "satisfaction"
+    )[]
+  ];
+  /**
+   * The purposes from the federation’s catalogue the grantee may read the case for (eligibility-check, service-delivery, audit); absent: service-delivery
+   *
+   * @minItems 1
+   */
+  purposes?: [string, ...string[]];
+  /**
+   * What the grantee may use the data for, in plain words
+   */
+  purpose: string;
+  /**
+   * The organization that grants the access
+   */
+  grantedBy: string;
+  /**
+   * Whether the grantee may grant this access onwards to another organization
+   */
+  mayDelegate?: boolean;
+  /**
+   * When the access ends by itself; absent: until revoked
+   */
+  validUntil?: string;
+}
+
+/**
  * The listed categories are withdrawn from an organization's access to the case: from now on it receives no further event of those categories; what it already received is not recalled, and categories not listed stay granted.
  */
 export interface AccessRevokedV1 {
@@ -722,6 +783,7 @@ export interface ServiceRequestedV2 {
 /** The data type of each event type, by CloudEvents `type`. */
 export interface CaseEventDataByType {
   'passerelle.case.AccessGranted.v1': AccessGrantedV1;
+  'passerelle.case.AccessGranted.v2': AccessGrantedV2;
   'passerelle.case.AccessRevoked.v1': AccessRevokedV1;
   'passerelle.case.AddressChanged.v1': AddressChangedV1;
   'passerelle.case.AddressChanged.v2': AddressChangedV2;
