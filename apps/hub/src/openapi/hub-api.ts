@@ -669,6 +669,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console’s sign-in settings: the OpenID Connect provider (issuer, client id, redirect URI, scope, resource), or null when tokens are pasted */
+        get: operations["ConsoleConfigController_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{caseId}/events": {
         parameters: {
             query?: never;
@@ -2514,6 +2531,23 @@ export interface operations {
             };
         };
     };
+    ConsoleConfigController_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     PublishController_publish: {
         parameters: {
             query?: never;
@@ -2530,7 +2564,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description a CloudEvents 1.0 envelope; schemas/envelope/v2.schema.json is the authority (patterns, the data schema of each type) */
+        /** @description a CloudEvents 1.0 envelope; schemas/envelope/v3.schema.json is the authority (patterns, the data schema of each type) */
         requestBody: {
             content: {
                 "application/json": {
