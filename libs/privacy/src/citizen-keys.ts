@@ -15,6 +15,13 @@ const MIGRATIONS = [
     erasure     jsonb,
     erased_at   timestamptz
   )`,
+  // The KEK the keys are wrapped by, recorded by the first start: an instance that comes with
+  // another KEK is refused even before any key exists.
+  `CREATE TABLE IF NOT EXISTS privacy_kek (
+    singleton   boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+    kek_id      text        NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+  )`,
 ];
 
 /** Who asked for an erasure, on what legal basis, when: recorded before the key is destroyed. */
@@ -25,6 +32,8 @@ export interface ErasureRequest {
   requestedBy: string;
   legalBasis: string;
   requestedAt: string;
+  /** When the hub recorded it: from then on the key opens nothing. */
+  erasedAt?: string;
 }
 
 /** A citizen's data key, or the fact that it was destroyed (or is being destroyed). */
@@ -50,22 +59,23 @@ export class CitizenKeys {
    */
   static async open(db: SqlDatabase, provider: KeyProvider): Promise<CitizenKeys> {
     await applyMigrations(db, 'privacy', MIGRATIONS);
+    await db.query('INSERT INTO privacy_kek (kek_id) VALUES ($1) ON CONFLICT DO NOTHING', [provider.kekId]);
+    const recorded = (await db.query<{ kek_id: string }>('SELECT kek_id FROM privacy_kek')).rows[0]?.kek_id;
     const { rows } = await db.query<{ kek_id: string; citizen: string; wrapped: string }>(
       `SELECT DISTINCT ON (kek_id) kek_id, citizen, wrapped FROM privacy_citizen_keys WHERE wrapped IS NOT NULL ORDER BY kek_id, created_at`,
     );
-    const other = rows.find((r) => r.kek_id !== provider.kekId);
+    const other = recorded !== provider.kekId ? recorded : rows.find((r) => r.kek_id !== provider.kekId)?.kek_id;
     if (other) {
-      throw new PrivacyError('PRIVACY.KEK_WRONG', `the database holds data keys wrapped by key-encryption key ${other.kek_id}, but the key provider holds ${provider.kekId}: start with the key that wrapped them`);
+      throw new PrivacyError('PRIVACY.KEK_WRONG', `the hub's data keys are wrapped by key-encryption key ${other}, but the key provider holds ${provider.kekId}: start with the key that wrapped them (PASSERELLE_KEK_FILE)`);
     }
     if (rows[0]) await provider.unwrap(Buffer.from(rows[0].wrapped, 'base64'), rows[0].citizen);
     return new CitizenKeys(db, provider);
   }
 
-  /** Whether any wrapped key exists: a missing KEK may then not be replaced by a new one. */
-  static async holdsWrappedKeys(db: SqlDatabase): Promise<boolean> {
+  /** The KEK id the database was first started with, if any: a missing KEK may then not be replaced by a new one. */
+  static async recordedKek(db: SqlDatabase): Promise<string | undefined> {
     await applyMigrations(db, 'privacy', MIGRATIONS);
-    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM privacy_citizen_keys WHERE wrapped IS NOT NULL');
-    return (rows[0]?.n ?? 0) > 0;
+    return (await db.query<{ kek_id: string }>('SELECT kek_id FROM privacy_kek')).rows[0]?.kek_id;
   }
 
   /** The keys of these citizens, making one for each citizen who has none yet (one statement). */

@@ -8,3 +8,5 @@ export { CitizenKeys, type CitizenKey, type ErasureRequest } from './citizen-key
 export { eraseFields, fieldAad, openFields, personalFields, sealFields } from './personal-fields';
 export { PersonalData, personalMetadataOf, type PersonalMetadata, type SealedEventLike } from './personal-data';
 export { OpeningEventStore } from './opening-event-store';
+export { CITIZEN_DATA_ERASED, ERASURE_STREAM_PREFIX, Eraser, erasureStreamId, type CitizenDataErased } from './eraser';
+export { ERASER, PERSONAL_DATA, PrivacyModule, type PrivacyOptions } from './privacy.module';
