@@ -9,4 +9,4 @@ export { eraseFields, fieldAad, openFields, personalFields, sealFields } from '.
 export { PersonalData, personalMetadataOf, type PersonalMetadata, type SealedEventLike } from './personal-data';
 export { OpeningEventStore } from './opening-event-store';
 export { CITIZEN_DATA_ERASED, ERASURE_STREAM_PREFIX, Eraser, erasureStreamId, type CitizenDataErased } from './eraser';
-export { ERASER, PERSONAL_DATA, PrivacyModule, type PrivacyOptions } from './privacy.module';
+export { ERASER, openPersonalData, PERSONAL_DATA, PrivacyModule, type PrivacyOptions } from './privacy.module';

@@ -14,6 +14,17 @@ export interface PrivacyOptions {
   kekFile: string | 'memory';
 }
 
+/**
+ * The start-up of the privacy keys: the KEK file is read, or created when the database has
+ * never recorded a KEK; PRIVACY.KEK_MISSING when it did and the file is gone, PRIVACY.KEK_WRONG
+ * when the file holds another key.
+ */
+export async function openPersonalData(db: SqlDatabase, kekFile: string | 'memory'): Promise<PersonalData> {
+  const provider = kekFile === 'memory' ? LocalKeyFile.ephemeral() : await LocalKeyFile.open(kekFile, { mayCreate: (await CitizenKeys.recordedKek(db)) === undefined });
+  if (provider.created) new Logger('Privacy').log({ kek: provider.kekId, file: provider.location }, 'created the key-encryption key of citizens’ data keys');
+  return new PersonalData(await CitizenKeys.open(db, provider));
+}
+
 /** On start: erasures a crash left half-done are completed before anything is served. */
 class PendingErasures implements OnApplicationBootstrap {
   private readonly logger = new Logger('Privacy');
@@ -39,11 +50,7 @@ export class PrivacyModule {
         {
           provide: PERSONAL_DATA,
           inject: [SQL_DATABASE],
-          useFactory: async (db: SqlDatabase) => {
-            const provider = options.kekFile === 'memory' ? LocalKeyFile.ephemeral() : await LocalKeyFile.open(options.kekFile, { mayCreate: (await CitizenKeys.recordedKek(db)) === undefined });
-            if (provider.created) new Logger('Privacy').log({ kek: provider.kekId, file: provider.location }, 'created the key-encryption key of citizens’ data keys');
-            return new PersonalData(await CitizenKeys.open(db, provider));
-          },
+          useFactory: (db: SqlDatabase) => openPersonalData(db, options.kekFile),
         },
         { provide: ERASER, inject: [PERSONAL_DATA, STORED_EVENT_STORE], useFactory: (personal: PersonalData, store: EventStore) => new Eraser(personal.keys, store) },
         PendingErasures,
