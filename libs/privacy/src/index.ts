@@ -5,7 +5,7 @@ export { DATA_KEY_BYTES, ERASED, isErased, isSealed, newDataKey, openValue, seal
 export { KEY_PROVIDER, type KeyProvider } from './key-provider.port';
 export { LocalKeyFile } from './local/local-key-file';
 export { CitizenKeys, type CitizenKey, type ErasureRequest } from './citizen-keys';
-export { eraseFields, fieldAad, openFields, personalFields, sealFields } from './personal-fields';
+export { eraseFields, fieldAad, openFields, personalFields, sealFields, UNREADABLE } from './personal-fields';
 export { PersonalData, personalMetadataOf, type PersonalMetadata, type SealedEventLike } from './personal-data';
 export { OpeningEventStore } from './opening-event-store';
 export { CITIZEN_DATA_ERASED, ERASURE_STREAM_PREFIX, Eraser, erasureStreamId, type CitizenDataErased } from './eraser';

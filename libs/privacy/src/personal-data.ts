@@ -60,14 +60,14 @@ export class PersonalData {
    * The events with their sealed fields opened — or marked `{ "$erased": true }` when their
    * citizen's key was destroyed. Events without sealed fields come back as they are.
    */
-  async open<E extends SealedEventLike>(events: readonly E[]): Promise<E[]> {
+  async open<E extends SealedEventLike>(events: readonly E[], options: { unreadable?: 'throw' | 'mark' } = {}): Promise<E[]> {
     const sealed = events.filter((e) => personalMetadataOf(e));
     if (sealed.length === 0) return [...events];
     const keys = await this.keys.lookup(sealed.map((e) => personalMetadataOf(e)!.citizen));
     return events.map((event) => {
       const personal = personalMetadataOf(event);
       if (!personal) return event;
-      return { ...event, data: openFields(event.data, event.id, personal.fields, keyOf(keys.get(personal.citizen))) };
+      return { ...event, data: openFields(event.data, event.id, personal.fields, keyOf(keys.get(personal.citizen)), options.unreadable) };
     });
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERASED, isSealed, newDataKey } from './field-cipher';
-import { openFields, personalFields, sealFields } from './personal-fields';
+import { openFields, personalFields, sealFields, UNREADABLE } from './personal-fields';
 
 const schema = (path: string) => JSON.parse(readFileSync(join(__dirname, '../../../schemas/case', path), 'utf8')) as unknown;
 
@@ -23,5 +23,14 @@ describe('personal fields, as the schemas classify them', () => {
     expect(envelope.data.address).toEqual({ line1: '12 rue des Lilas' });
     expect(openFields(sealed, 'demo.health/evt-1', pointers, key)).toEqual(envelope);
     expect(openFields(sealed, 'demo.health/evt-1', pointers, 'erased').data).toEqual({ citizen: 'cit-1', address: ERASED, effectiveFrom: '2026-12-01' });
+  });
+
+  it('an altered ciphertext fails to open (PRIVACY.CIPHERTEXT_INVALID), or reads as unreadable for an auditor', () => {
+    const key = newDataKey();
+    const { envelope: sealed, sealed: pointers } = sealFields({ data: { address: 'Rue X' } }, 'a/1', ['/data/address'], key);
+    const moved = { data: { address: sealFields({ data: { address: 'Rue Y' } }, 'a/2', ['/data/address'], key).envelope.data.address } };
+    expect(() => openFields(moved, 'a/1', pointers, key)).toThrow(expect.objectContaining({ code: 'PRIVACY.CIPHERTEXT_INVALID' }));
+    expect(openFields(moved, 'a/1', pointers, key, 'mark').data.address).toEqual(UNREADABLE);
+    expect(openFields(sealed, 'a/1', pointers, key, 'mark').data.address).toBe('Rue X');
   });
 });

@@ -1,4 +1,5 @@
 import { ERASED, isSealed, openValue, sealValue, type ErasedValue } from './field-cipher';
+import { PrivacyError } from './privacy.errors';
 
 /**
  * The JSON pointers (into the envelope: `/data/...`) of the fields an event schema classifies
@@ -43,14 +44,30 @@ export function sealFields<T extends object>(envelope: T, eventId: string, point
   return { envelope: copy ?? envelope, sealed };
 }
 
-/** The envelope with its sealed fields opened with `key`, or marked erased when the key is gone. */
-export function openFields<T extends object>(envelope: T, eventId: string, pointers: readonly string[], key: Buffer | 'erased'): T {
+/** What an auditor sees where a sealed field does not open with its citizen's live key: it was altered. */
+export const UNREADABLE = Object.freeze({ $unreadable: true });
+
+/**
+ * The envelope with its sealed fields opened with `key`, or marked erased when the key is gone.
+ * A field that does not open (altered ciphertext) throws PRIVACY.CIPHERTEXT_INVALID, or with
+ * `mark` reads as `{ "$unreadable": true }` (for auditors, who report it rather than fail).
+ */
+export function openFields<T extends object>(envelope: T, eventId: string, pointers: readonly string[], key: Buffer | 'erased', unreadable: 'throw' | 'mark' = 'throw'): T {
   const copy = structuredClone(envelope);
   for (const pointer of pointers) {
     const path = parsePointer(pointer);
     const value = getAt(copy, path);
     if (!isSealed(value)) continue;
-    setAt(copy, path, key === 'erased' ? ERASED : openValue(key, value, fieldAad(eventId, pointer)));
+    if (key === 'erased') {
+      setAt(copy, path, ERASED);
+      continue;
+    }
+    try {
+      setAt(copy, path, openValue(key, value, fieldAad(eventId, pointer)));
+    } catch (err) {
+      if (unreadable === 'throw' || !(err instanceof PrivacyError)) throw err;
+      setAt(copy, path, UNREADABLE);
+    }
   }
   return copy;
 }

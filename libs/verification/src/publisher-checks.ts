@@ -26,6 +26,11 @@ export type PublisherCheck =
  */
 export function checkPublisher(event: PublisherCheckInput, options: { signatures?: EventSignatureVerifier; validator?: EventValidator }): PublisherCheck {
   const personal = personalMetadataOf(event);
+  const altered = personal && event.opened ? personal.fields.find((f) => isUnreadable(valueAt(event.opened!, f))) : undefined;
+  if (altered) {
+    const message = `revision ${event.revision}: the sealed field ${altered} does not open with its citizen's key: its ciphertext was altered after the hub sealed it`;
+    return { ok: false, check: 'signature', kind: 'bad-signature', code: 'PRIVACY.CIPHERTEXT_INVALID', message, attested: false };
+  }
   const plaintext = personal && event.opened && personal.fields.every((f) => !hidden(valueAt(event.opened!, f))) ? event.opened : undefined;
   const attested = personal !== undefined && plaintext === undefined;
   const envelope = plaintext ?? event.data;
@@ -56,6 +61,7 @@ export function checkPublisher(event: PublisherCheckInput, options: { signatures
 }
 
 const hidden = (value: unknown) => isSealed(value) || isErased(value);
+const isUnreadable = (value: unknown) => typeof value === 'object' && value !== null && (value as { $unreadable?: unknown }).$unreadable === true;
 
 function valueAt(value: unknown, pointer: string): unknown {
   let at = value;

@@ -85,13 +85,14 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** The case's events to read: personal fields opened, or marked `{ "$erased": true }` once erased. */
   async history(caseId: string): Promise<RecordedEvent[]> {
-    return this.personal.open(await this.stored(caseId));
+    return this.personal.open(await this.stored(caseId), { unreadable: 'mark' });
   }
 
   /** As stored, each with its envelope opened beside it: the signature over plaintext is checked while the key exists. */
   private async verifiable(caseId: string): Promise<VerifiableEvent[]> {
     const stored = await this.stored(caseId);
-    const opened = await this.personal.open(stored);
+    // An altered ciphertext is the auditor's finding, not an error: marked, and reported by the signature check.
+    const opened = await this.personal.open(stored, { unreadable: 'mark' });
     return stored.map((e, i) => (opened[i]!.data === e.data ? e : { ...e, opened: opened[i]!.data }));
   }
 
