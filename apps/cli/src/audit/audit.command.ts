@@ -176,7 +176,7 @@ function print(what: string, report: VerificationReport & { checkpoint?: { posit
   if (report.ok) {
     output.out(`✓ ${what}: ${report.eventsVerified} events in ${report.streams} stream(s) verified (${checks})`);
     if (report.attested) {
-      output.out(`    ${report.attested} of them with sealed personal fields not opened (erased, or no key here): their publisher's signature stands on the hub's record of receipt, covered by the chain${report.checked.includes('checkpoint') ? ' and the signed checkpoint' : ''} (docs/privacy.md)`);
+      output.out(`    ${report.attested} of them with sealed personal fields not opened (erased, or no key here): their publisher's signature stands on the hub's record of receipt (docs/privacy.md)`);
     }
     return;
   }
