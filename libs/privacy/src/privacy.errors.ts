@@ -16,7 +16,8 @@ export class PrivacyError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // A key-encryption key problem stops the start, and the start prints the message alone: it names its code.
+    super(code.startsWith('PRIVACY.KEK_') ? `${code}: ${message}` : message, options);
     this.name = 'PrivacyError';
   }
 }

@@ -40,7 +40,7 @@ export class LocalKeyFile implements KeyProvider {
     }
     if (text === undefined) {
       if (!options.mayCreate) {
-        throw new PrivacyError('PRIVACY.KEK_MISSING', `the key-encryption key file ${path} is missing, but the database holds citizens' data keys wrapped by one: restore the file (or set PASSERELLE_KEK_FILE to it); a new key would make every stored personal value unreadable`);
+        throw new PrivacyError('PRIVACY.KEK_MISSING', `the key-encryption key file ${path} is missing, but the database holds citizens' data keys wrapped by one (or recorded one at its first start): restore the file (or set PASSERELLE_KEK_FILE to it); a new key would make every stored personal value unreadable`);
       }
       return LocalKeyFile.create(path);
     }
