@@ -63,7 +63,7 @@ async function stack(infra: Infrastructure, broker?: ProvidedKafka, extraEnv: Re
     for (const caseId of owner.cases) {
       messages.push(await message(owner, caseId, 'CaseOpened', { owner: owner.org.id, citizen: 'cit-1', title: 'Bench', openedAt: new Date().toISOString() }));
       messages.push(await message(owner, caseId, 'ParticipantInvited', { organization: guest, role: 'contributor', invitedBy: owner.org.id, reason: 'bench' }));
-      messages.push(await message(owner, caseId, 'AccessGranted', { organization: guest, categories: ['case', 'service'], purpose: 'bench', grantedBy: owner.org.id }));
+      messages.push(await message(owner, caseId, 'AccessGranted', { organization: guest, categories: ['case', 'service', 'appointments'], purpose: 'bench', grantedBy: owner.org.id }));
     }
     setup.push(bus.publish(inboundTopic(owner.org.id), messages));
   }
@@ -288,8 +288,8 @@ export async function soakBenchmark(infra: Infrastructure): Promise<Figure[]> {
 }
 
 /** Produces as fast as the pipeline drains, for SUSTAINED_S; delivered events per second. */
-async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, processes: ChildProcess[]) {
-  process.stderr.write(`bench: e2e: ${WARMUP_S + SUSTAINED_S} s at full speed…\n`);
+async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, processes: ChildProcess[], next: (owner: Org, n: number) => Promise<OutgoingMessage> = serviceMessage, seconds = SUSTAINED_S) {
+  process.stderr.write(`bench: e2e: ${WARMUP_S + seconds} s at full speed…\n`);
   let rssStart = 0;
   const perSecond: number[] = [];
   const base = counter.delivered;
@@ -307,12 +307,12 @@ async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, p
       }
       const owner = orgs[(n / SEND_BATCH) % orgs.length]!;
       const batch: OutgoingMessage[] = [];
-      for (let i = 0; i < SEND_BATCH; i++) batch.push(await serviceMessage(owner, n++));
+      for (let i = 0; i < SEND_BATCH; i++) batch.push(await next(owner, n++));
       produced += SEND_BATCH;
       await bus.publish(inboundTopic(owner.org.id), batch);
     }
   })();
-  while (Date.now() - started < (WARMUP_S + SUSTAINED_S) * 1000) {
+  while (Date.now() - started < (WARMUP_S + seconds) * 1000) {
     await new Promise((r) => setTimeout(r, 1_000));
     const now = Date.now();
     if (now - started > WARMUP_S * 1000) {
@@ -406,6 +406,47 @@ class DeliveryCounter {
 /** A signed envelope of the catalog, as its publisher sends it (libs/testing builds both). */
 async function message(owner: Org, caseId: string, name: string, data: Record<string, unknown>): Promise<OutgoingMessage> {
   return inboundMessage(owner.org, await caseEvent(owner.org.id, caseId, name, data, { actor: 'agent-bench' }), { token: owner.token });
+}
+
+/**
+ * The cost of sealing personal fields at ingest (docs/privacy.md): the same stack, the same
+ * run, two loads of envelopes of about the same size, each delivered to two organizations —
+ * ServiceRequested, whose 200-character `description` is personal and sealed with the
+ * citizen's data key, against AppointmentScheduled, whose 200-character `location` is not.
+ * `PASSERELLE_BENCH_QUICK=1` runs 5 s of each, to check the bench itself.
+ */
+export async function sealingBenchmark(infra: Infrastructure): Promise<Figure[]> {
+  const seconds = process.env.PASSERELLE_BENCH_QUICK === '1' ? 5 : SUSTAINED_S;
+  const { bus, orgs, counter, ledger, relay } = await stack(infra);
+  try {
+    const sealed = await sustained(bus, orgs, counter, [ledger.child, relay.child], sealedMessage, seconds);
+    const plain = await sustained(bus, orgs, counter, [ledger.child, relay.child], plainMessage, seconds);
+    return [
+      {
+        benchmark: 'e2e with personal fields sealed vs none, same run',
+        unit: 'events/s',
+        value: sealed.rate,
+        rounds: sealed.perSecond,
+        baseline: { name: 'the same stack, events with no personal field', value: plain.rate, rounds: plain.perSecond },
+        ratio: sealed.rate / plain.rate,
+        goal: { ratio: 0.9 },
+        note: `sustained ${seconds} s each; one AES-256-GCM field per event, the citizen's key looked up once per batch`,
+      },
+    ];
+  } finally {
+    await Promise.allSettled([stop(ledger), stop(relay)]);
+    await bus.close();
+  }
+}
+
+function sealedMessage(owner: Org, n: number): Promise<OutgoingMessage> {
+  const caseId = owner.cases[n % owner.cases.length]!;
+  return message(owner, caseId, 'ServiceRequested', { service: `svc-${n}`, description: 'x'.repeat(200), requestedAt: new Date().toISOString(), provider: owner.org.id });
+}
+
+function plainMessage(owner: Org, n: number): Promise<OutgoingMessage> {
+  const caseId = owner.cases[n % owner.cases.length]!;
+  return message(owner, caseId, 'AppointmentScheduled', { appointmentId: `apt-${n}`, at: new Date().toISOString(), durationMinutes: 30, channel: 'counter', location: 'x'.repeat(200), with: owner.org.id });
 }
 
 function serviceMessage(owner: Org, n: number): Promise<OutgoingMessage> {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
 import { consoleBenchmark } from './console.bench';
-import { e2eBenchmark, observabilityBenchmark, soakBenchmark } from './e2e.bench';
+import { e2eBenchmark, observabilityBenchmark, sealingBenchmark, soakBenchmark } from './e2e.bench';
 import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
 import { insightsBenchmark } from './insights.bench';
@@ -26,6 +26,7 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   http: httpBenchmark,
   e2e: e2eBenchmark,
   observability: observabilityBenchmark,
+  sealing: sealingBenchmark,
   insights: insightsBenchmark,
   soak: soakBenchmark,
   console: consoleBenchmark,

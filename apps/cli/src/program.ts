@@ -7,6 +7,7 @@ import { kafkaConfigCommand, kafkaRotateKeyCommand, kafkaTokenCommand } from './
 import { insightsCommand, insightsRebuildCommand, type InsightsReport } from './insights/insights.command';
 import { orgInitCommand, signCommand, tokenCommand } from './org/dev-tools.command';
 import { parkedListCommand, parkedReplayCommand, parkedShowCommand } from './parked/parked.command';
+import { eraseCommand } from './privacy/erase.command';
 import { orgAddCommand, orgListCommand, orgRevokeCommand, orgRotateCommand } from './org/operator.command';
 import { checkCommand } from './schemas/check.command';
 import { listCommand } from './schemas/list.command';
@@ -228,6 +229,19 @@ export async function run(argv: string[], output: Output = processOutput): Promi
   });
   hubOptions(parked.command('replay').description('replay the message’s case through its component, oldest first').argument('<id>', 'its id')).action(async (id: string, options) => {
     code = await parkedReplayCommand(id, options, output);
+  });
+
+  const privacy = program.command('privacy').description('citizens’ personal data: erasure by crypto-shredding (operator)');
+  hubOptions(
+    privacy
+      .command('erase')
+      .description('destroy a citizen’s data key: their sealed personal fields read as erased everywhere, the chain still verifies')
+      .requiredOption('--citizen <id>', 'the citizen, as the cases’ CaseOpened names them')
+      .requiredOption('--requested-by <who>', 'who asked: the citizen, a data protection officer, a court')
+      .requiredOption('--legal-basis <text>', 'e.g. "GDPR art. 17(1)(a)"')
+      .option('--requested-at <instant>', 'when it was asked (ISO 8601); default now'),
+  ).action(async (options) => {
+    code = await eraseCommand(options, output);
   });
 
   const insights = program.command('insights').description('per-channel measures of the shared service (small cells suppressed)');

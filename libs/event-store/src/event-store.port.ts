@@ -144,3 +144,9 @@ export interface EventStore {
 }
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/**
+ * The store exactly as it holds the events (personal fields sealed), where EVENT_STORE may be
+ * a view of it that opens them: what auditors verify the chain on.
+ */
+export const STORED_EVENT_STORE = Symbol('STORED_EVENT_STORE');

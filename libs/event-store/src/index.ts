@@ -1,4 +1,4 @@
-export { EVENT_STORE } from './event-store.port';
+export { EVENT_STORE, STORED_EVENT_STORE } from './event-store.port';
 export type {
   ActualRevision,
   AllFilter,
@@ -27,7 +27,7 @@ export {
 export { GENESIS_HASH, chainHash, verifyChain, type ChainVerdict, type VerifyChainOptions } from './integrity/hash-chain';
 export { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store';
 export { EsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-store';
-export { EventStoreModule, openEventStore, type EventStoreOptions } from './event-store.module';
+export { EventStoreModule, openEventStore, type EventStoreOptions, type EventStoreView } from './event-store.module';
 export { batchesOf } from './batches';
 export { Checkpoints } from './sql/checkpoints';
 export { followAll, type Follower, type FollowOptions } from './follower';

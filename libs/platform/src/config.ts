@@ -1,6 +1,6 @@
 import { readTracingSettings, type TracingSettings } from '@passerelle/telemetry';
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Which store holds the events: an embedded PGlite folder, or a PostgreSQL server. */
 export type StoreConfig =
@@ -63,6 +63,11 @@ export interface PlatformConfig {
   hubKeyFile?: string;
   /** The console's sign-in through an OpenID Connect provider, when one is configured. */
   consoleSignIn?: ConsoleSignIn;
+  /**
+   * The key-encryption key of citizens' data keys (PASSERELLE_KEK_FILE; default
+   * `<keys dir>/privacy-kek.json`), or `memory` with an in-memory store.
+   */
+  kekFile: string;
 }
 
 /**
@@ -267,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
       clockToleranceSeconds: seconds(env, 'PASSERELLE_CLOCK_TOLERANCE', 30),
     },
     keysDir: resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'),
+    kekFile: env.PASSERELLE_KEK_FILE ? resolve(env.PASSERELLE_KEK_FILE) : store.kind === 'pglite' && !store.dataDir ? 'memory' : join(resolve(env.PASSERELLE_KEYS_DIR ?? '.passerelle/keys'), 'privacy-kek.json'),
     receiptTimeoutMs: seconds(env, 'PASSERELLE_RECEIPT_TIMEOUT', 10) * 1000,
     checkpointIntervalSeconds: seconds(env, 'PASSERELLE_CHECKPOINT_INTERVAL', 60),
     leaseSeconds: Math.max(1, seconds(env, 'PASSERELLE_LEASE_SECONDS', 10)),

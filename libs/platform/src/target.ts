@@ -1,7 +1,8 @@
 import { Global, Module, type DynamicModule, type InjectionToken, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule, SQL_DATABASE, type DatabaseOptions } from '@passerelle/database';
-import { EventStoreModule } from '@passerelle/event-store';
+import { EventStoreModule, type EventStore } from '@passerelle/event-store';
+import { OpeningEventStore, PERSONAL_DATA, PrivacyModule, type PersonalData } from '@passerelle/privacy';
 import { MESSAGE_BUS, MessagingModule, type MessagingOptions } from '@passerelle/messaging';
 import { Metrics } from '@passerelle/metrics';
 import { ConfigError, type PlatformConfig } from './config';
@@ -66,7 +67,11 @@ export function composeTarget(name: string, components: readonly Component[], co
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }
-  if (needs.has('events')) imports.push(EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }), AccessDenialsModule);
+  if (needs.has('events')) {
+    // Readers see personal fields opened (or erased); auditors also get the store as it is.
+    const opening = { inject: [PERSONAL_DATA], wrap: (store: EventStore, personal: PersonalData) => new OpeningEventStore(store, personal) };
+    imports.push(PrivacyModule.forRoot({ kekFile: config.kekFile }), EventStoreModule.forRoot(config.events.kind === 'esdb' ? config.events : { kind: 'sql' }, opening), AccessDenialsModule);
+  }
   if (needs.has('identity')) imports.push(IdentityModule.forRoot(config.tokens));
   imports.push(...components.map((c) => c.module));
 

@@ -1,6 +1,7 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
 import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
-import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
+import type { EventSignatureVerifier } from '@passerelle/identity';
+import { checkPublisher } from './publisher-checks';
 import type { VerifiableEvent } from './history';
 
 /** One check of one event: passed, or failed with a stable code and why. */
@@ -18,9 +19,25 @@ export interface EventChecks {
   /** Its own hash, its link to the event before it, its place in the revision order. */
   chain: CheckOutcome;
   /** The publisher's signature with the key valid when the hub received the event; `kid` from its header. */
-  signature: CheckOutcome & { kid?: string };
+  signature: CheckOutcome & { kid?: string; attested?: boolean };
   /** The event against its type's schema; the first failing JSON pointer when it does not match. */
   schema: CheckOutcome & { pointer?: string };
+}
+
+/**
+ * The signature's and the schema's outcomes. `attested`: the event's personal fields are sealed
+ * and were not opened (erased): its signature stands on the hub's record of receipt.
+ */
+function publisherOutcomes(event: VerifiableEvent, options: { signatures?: EventSignatureVerifier; validator?: EventValidator }): Pick<EventChecks, 'signature' | 'schema'> {
+  const jws = typeof event.metadata.signature === 'string' ? event.metadata.signature : undefined;
+  const kid = jws ? keyIdOf(jws) : undefined;
+  const withKid = kid ? { kid } : {};
+  const signed = options.signatures ? checkPublisher(event, { signatures: options.signatures }) : undefined;
+  const schemaCheck = options.validator ? checkPublisher(event, { validator: options.validator }) : undefined;
+  const attested = (signed ?? schemaCheck)?.attested ? { attested: true } : {};
+  const signature: EventChecks['signature'] = !signed || signed.ok ? { ok: true, ...withKid, ...attested } : { ok: false, code: signed.code, message: signed.message.replace(/^revision \d+: /, ''), ...withKid, ...attested };
+  const schema: EventChecks['schema'] = !schemaCheck || schemaCheck.ok ? { ok: true } : { ok: false, code: schemaCheck.code, message: schemaCheck.message.replace(/^revision \d+ does not match its schema: /, ''), pointer: schemaCheck.pointer ?? '/' };
+  return { signature, schema };
 }
 
 /**
@@ -48,29 +65,9 @@ export function checkEachEvent(events: readonly VerifiableEvent[], options: { si
       position: String(event.position),
       eventId: event.id,
       chain,
-      signature: isCase && options.signatures ? checkSignature(event, options.signatures) : { ok: true },
-      schema: isCase && options.validator ? checkSchema(event, options.validator) : { ok: true },
+      ...(isCase ? publisherOutcomes(event, options) : { signature: { ok: true }, schema: { ok: true } }),
     };
   });
-}
-
-function checkSignature(event: VerifiableEvent, signatures: EventSignatureVerifier): EventChecks['signature'] {
-  const jws = typeof event.metadata.signature === 'string' ? event.metadata.signature : undefined;
-  const kid = jws ? keyIdOf(jws) : undefined;
-  try {
-    signatures.verifySync(event.data as { source: string }, jws, new Date(String(event.metadata.receivedAt)));
-    return { ok: true, ...(kid ? { kid } : {}) };
-  } catch (err) {
-    if (!(err instanceof IdentityError)) throw err;
-    return { ok: false, code: err.code, message: err.message, ...(kid ? { kid } : {}) };
-  }
-}
-
-function checkSchema(event: VerifiableEvent, validator: EventValidator): EventChecks['schema'] {
-  const result = validator.validate(event.data);
-  if (result.valid) return { ok: true };
-  const first = result.errors[0];
-  return { ok: false, code: result.code, message: first ? `${first.pointer || '/'} ${first.message}` : result.code, pointer: first?.pointer || '/' };
 }
 
 /** The kid in a compact JWS's protected header, if it can be read. */

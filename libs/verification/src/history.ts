@@ -1,12 +1,17 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
 import { chainHash, GENESIS_HASH, type RecordedEvent } from '@passerelle/event-store';
-import { IdentityError, type EventSignatureVerifier } from '@passerelle/identity';
-import { signatureFailure, type FailureKind } from './failure-kinds';
+import type { EventSignatureVerifier } from '@passerelle/identity';
+import type { FailureKind } from './failure-kinds';
+import { checkPublisher } from './publisher-checks';
 
 export type { FailureKind } from './failure-kinds';
 
-/** What an auditor checks an event with: the stored record as any store hands it back. */
-export type VerifiableEvent = Omit<RecordedEvent, 'recordedAt'>;
+/**
+ * What an auditor checks an event with: the stored record as any store hands it back, and —
+ * for an event whose personal fields the hub sealed — its envelope with them opened, when
+ * the auditor holds the citizen's key (see checkPublisher).
+ */
+export type VerifiableEvent = Omit<RecordedEvent, 'recordedAt'> & { opened?: Record<string, unknown> };
 
 export interface Failure {
   kind: FailureKind;
@@ -26,6 +31,11 @@ export interface VerificationReport {
   checked: Array<'chain' | 'signatures' | 'schemas' | 'head' | 'checkpoint'>;
   /** The first failure, in log order of the stream that failed first. */
   failure?: Failure;
+  /**
+   * Case events whose sealed personal fields were not opened (erased, or no key at hand): their
+   * publisher signature is established by the hub's record of receipt, not re-verified.
+   */
+  attested?: number;
 }
 
 export interface VerifierOptions {
@@ -52,6 +62,7 @@ interface StreamState {
 export class HistoryVerifier {
   private readonly streams = new Map<string, StreamState>();
   private events = 0;
+  private attested = 0;
   private failure: Failure | undefined;
 
   constructor(private readonly options: VerifierOptions = {}) {}
@@ -152,28 +163,14 @@ export class HistoryVerifier {
     if (this.options.signatures) all.push('signatures');
     if (this.options.validator) all.push('schemas');
     for (const c of checked) if (!all.includes(c)) all.push(c);
-    return { ok: !this.failure, streams: this.streams.size, eventsVerified: this.events, checked: all, ...(this.failure ? { failure: this.failure } : {}) };
+    return { ok: !this.failure, streams: this.streams.size, eventsVerified: this.events, checked: all, ...(this.attested > 0 ? { attested: this.attested } : {}), ...(this.failure ? { failure: this.failure } : {}) };
   }
 
   private checkCaseEvent(event: VerifiableEvent): Pick<Failure, 'kind' | 'message'> | undefined {
-    const { signatures, validator } = this.options;
-    if (signatures) {
-      const signature = event.metadata.signature;
-      const receivedAt = new Date(String(event.metadata.receivedAt));
-      try {
-        signatures.verifySync(event.data as { source: string }, typeof signature === 'string' ? signature : undefined, receivedAt);
-      } catch (err) {
-        if (!(err instanceof IdentityError)) throw err;
-        return { kind: signatureFailure(err.code), message: `revision ${event.revision}: ${err.message}` };
-      }
-    }
-    if (validator) {
-      const result = validator.validate(event.data);
-      if (!result.valid) {
-        const first = result.errors[0];
-        return { kind: 'schema-invalid', message: `revision ${event.revision} does not match its schema: ${first ? `${first.pointer || '/'} ${first.message}` : result.code}` };
-      }
-    }
+    if (!this.options.signatures && !this.options.validator) return undefined;
+    const check = checkPublisher(event, this.options);
+    if (!check.ok) return { kind: check.kind, message: check.message };
+    if (check.attested) this.attested += 1;
     return undefined;
   }
 

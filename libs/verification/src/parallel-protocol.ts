@@ -6,11 +6,13 @@ export interface WorkItem {
   ordinal: number;
   revision: string;
   envelope: Record<string, unknown>;
-  signature: string | undefined;
-  receivedAt: string;
+  /** The hub's metadata: the signature, when received, and any record of sealed personal fields. */
+  metadata: Record<string, unknown>;
 }
 
 export interface WorkResult {
   id: number;
   failure?: { ordinal: number; kind: FailureKind; message: string };
+  /** Events of the chunk judged by the hub's record of receipt (sealed personal fields). */
+  attested: number;
 }

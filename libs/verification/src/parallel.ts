@@ -46,6 +46,7 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
     });
   }
   let nextChunk = 0;
+  let attested = 0;
   const inFlight = new Set<Promise<WorkResult>>();
   let signatureFailure: (WorkResult['failure'] & { at: Omit<Failure, 'kind' | 'message'> }) | undefined;
   const located = new Map<number, Omit<Failure, 'kind' | 'message'>>();
@@ -56,6 +57,7 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
     worker.postMessage({ id, items });
     const tracked = done.then((result) => {
       inFlight.delete(tracked);
+      attested += result.attested;
       if (result.failure && (!signatureFailure || result.failure.ordinal < signatureFailure.ordinal)) {
         signatureFailure = { ...result.failure, at: located.get(result.failure.ordinal)! };
       }
@@ -80,7 +82,7 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
         if (!chain.push(event)) break reading;
         if (event.streamId.startsWith(CASE_STREAM_PREFIX)) {
           located.set(ordinal, { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id });
-          chunk.push({ ordinal, revision: String(event.revision), envelope: event.data, signature: event.metadata.signature as string | undefined, receivedAt: String(event.metadata.receivedAt) });
+          chunk.push({ ordinal, revision: String(event.revision), envelope: event.data, metadata: event.metadata });
           if (chunk.length === CHUNK) {
             send(chunk);
             chunk = [];
@@ -109,5 +111,5 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
   }
   if (chainReport.failure) return { ...chainReport, checked };
   if (whole) for (const head of heads) if (!chain.expectHead(head.streamId, head, 'head')) break;
-  return { ...chain.report(whole ? ['head'] : []), checked };
+  return { ...chain.report(whole ? ['head'] : []), checked, ...(attested > 0 ? { attested } : {}) };
 }

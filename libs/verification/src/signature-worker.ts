@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeSchema, EventValidator } from '@passerelle/contracts';
-import { EventSignatureVerifier, IdentityError, InMemoryDirectory, type MemberOrganization } from '@passerelle/identity';
-import { signatureFailure } from './failure-kinds';
+import { EventSignatureVerifier, InMemoryDirectory, type MemberOrganization } from '@passerelle/identity';
+import { checkPublisher } from './publisher-checks';
 import type { WorkItem, WorkResult } from './parallel-protocol';
 
 /**
@@ -14,20 +14,14 @@ const validator = new EventValidator(schemas.map((s) => describeSchema(s)));
 
 parentPort!.on('message', (chunk: { id: number; items: WorkItem[] }) => {
   let failure: WorkResult['failure'];
+  let attested = 0;
   for (const item of chunk.items) {
-    try {
-      verifier.verifySync(item.envelope as { source: string }, item.signature, new Date(item.receivedAt));
-    } catch (err) {
-      if (!(err instanceof IdentityError)) throw err;
-      failure = { ordinal: item.ordinal, kind: signatureFailure(err.code), message: `revision ${item.revision}: ${err.message}` };
+    const check = checkPublisher({ revision: item.revision, data: item.envelope, metadata: item.metadata }, { signatures: verifier, validator });
+    if (!check.ok) {
+      failure = { ordinal: item.ordinal, kind: check.kind, message: check.message };
       break;
     }
-    const result = validator.validate(item.envelope);
-    if (!result.valid) {
-      const first = result.errors[0];
-      failure = { ordinal: item.ordinal, kind: 'schema-invalid', message: `revision ${item.revision} does not match its schema: ${first ? `${first.pointer || '/'} ${first.message}` : result.code}` };
-      break;
-    }
+    if (check.attested) attested += 1;
   }
-  parentPort!.postMessage({ id: chunk.id, failure } satisfies WorkResult);
+  parentPort!.postMessage({ id: chunk.id, failure, attested } satisfies WorkResult);
 });

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, caseStreamId, defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
-import { EVENT_STORE, StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { STORED_EVENT_STORE, StreamNotFound, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { EVENT_SIGNATURE_VERIFIER, FEDERATION_DIRECTORY, keyStateAt, type EventSignatureVerifier, type FederationDirectory } from '@passerelle/identity';
 import { METRICS, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
-import { checkEachEvent, verifyLog, verifyStream, type AuditBundle, type VerificationReport } from '@passerelle/verification';
+import { PERSONAL_DATA, type PersonalData } from '@passerelle/privacy';
+import { checkEachEvent, verifyLog, verifyStream, type AuditBundle, type VerifiableEvent, type VerificationReport } from '@passerelle/verification';
 import { CheckpointService } from '../checkpoints/checkpoint-service';
 import { HubKeys } from '../hub-key/hub-keys';
 
@@ -30,7 +31,9 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly failures;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    // The store as it is (personal fields sealed): the chain is checked on what is stored.
+    @Inject(STORED_EVENT_STORE) private readonly store: EventStore,
+    @Inject(PERSONAL_DATA) private readonly personal: PersonalData,
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(EVENT_SIGNATURE_VERIFIER) private readonly signatures: EventSignatureVerifier,
     @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
@@ -70,7 +73,8 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
     this.validator?.close();
   }
 
-  async history(caseId: string): Promise<RecordedEvent[]> {
+  /** The case's events as stored: personal fields sealed (ciphertext), as the chain covers them. */
+  async stored(caseId: string): Promise<RecordedEvent[]> {
     try {
       return await this.store.readStream(caseStreamId(caseId));
     } catch (err) {
@@ -79,10 +83,23 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
+  /** The case's events to read: personal fields opened, or marked `{ "$erased": true }` once erased. */
+  async history(caseId: string): Promise<RecordedEvent[]> {
+    return this.personal.open(await this.stored(caseId), { unreadable: 'mark' });
+  }
+
+  /** As stored, each with its envelope opened beside it: the signature over plaintext is checked while the key exists. */
+  private async verifiable(caseId: string): Promise<VerifiableEvent[]> {
+    const stored = await this.stored(caseId);
+    // An altered ciphertext is the auditor's finding, not an error: marked, and reported by the signature check.
+    const opened = await this.personal.open(stored, { unreadable: 'mark' });
+    return stored.map((e, i) => (opened[i]!.data === e.data ? e : { ...e, opened: opened[i]!.data }));
+  }
+
   /** One case, verified whole: chain, signatures, schemas, recorded head, latest checkpoint. */
   async verifyCase(caseId: string): Promise<VerificationReport & { checkpoint?: { position: string; at: string } }> {
     const streamId = caseStreamId(caseId);
-    const [events, head, proof] = await Promise.all([this.history(caseId), this.store.streamHead(streamId), this.checkpoints.proofFor(streamId)]);
+    const [events, head, proof] = await Promise.all([this.verifiable(caseId), this.store.streamHead(streamId), this.checkpoints.proofFor(streamId)]);
     const report = verifyStream(streamId, events, { signatures: this.signatures, validator: this.validator.validator() }, {
       head,
       checkpointed: proof ? { revision: BigInt(proof.head.revision), hash: proof.head.hash } : undefined,
@@ -109,7 +126,7 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
    * event, schema — for a badge beside every event.
    */
   async checks(caseId: string) {
-    const events = await this.history(caseId);
+    const events = await this.verifiable(caseId);
     const report = await this.verifyCase(caseId);
     const checks = checkEachEvent(events, { signatures: this.signatures, validator: this.validator.validator() });
     return {
@@ -117,7 +134,7 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
       report,
       events: events.map((e, i) => {
         const meta = caseEventMetadata(e);
-        const envelope = e.data as { source?: string; channel?: string; time?: string };
+        const envelope = (e.opened ?? e.data) as { source?: string; channel?: string; time?: string };
         const check = checks[i]!;
         const key = check.signature.kid ? this.directory.organization(meta.publisher)?.keys.find((k) => k.kid === check.signature.kid) : undefined;
         const receivedAt = new Date(meta.receivedAt);
@@ -182,10 +199,14 @@ export class Auditor implements OnApplicationBootstrap, OnApplicationShutdown {
     };
   }
 
-  /** Everything needed to verify the case offline (see verifyBundle). */
+  /**
+   * Everything needed to verify the case offline (see verifyBundle). The events as stored:
+   * personal fields sealed, so a bundle carries no personal data in clear, and their
+   * signatures stand on the hub's record of receipt.
+   */
   async bundle(caseId: string): Promise<AuditBundle> {
     const streamId = caseStreamId(caseId);
-    const [events, head, proof, schemas] = await Promise.all([this.history(caseId), this.store.streamHead(streamId), this.checkpoints.proofFor(streamId), this.schemas()]);
+    const [events, head, proof, schemas] = await Promise.all([this.stored(caseId), this.store.streamHead(streamId), this.checkpoints.proofFor(streamId), this.schemas()]);
     const publishers = [...new Set(events.map((e) => caseEventMetadata(e).publisher))];
     return {
       format: 'passerelle-audit-bundle/1',

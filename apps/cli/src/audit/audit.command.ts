@@ -179,6 +179,9 @@ function print(what: string, report: VerificationReport & { checkpoint?: { posit
   const checks = report.checked.map((c) => (c === 'checkpoint' && report.checkpoint ? `checkpoint of ${report.checkpoint.at}` : c)).join(', ');
   if (report.ok) {
     output.out(`✓ ${what}: ${report.eventsVerified} events in ${report.streams} stream(s) verified (${checks})`);
+    if (report.attested) {
+      output.out(`    ${report.attested} of them with sealed personal fields not opened (erased, or no key here): their publisher's signature stands on the hub's record of receipt (docs/privacy.md)`);
+    }
     return;
   }
   const f = report.failure!;

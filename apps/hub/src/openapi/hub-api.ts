@@ -995,6 +995,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/privacy/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Erase a citizen’s personal data: destroys their data key, records CitizenDataErased (who asked, legal basis, when) */
+        post: operations["ErasureController_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/insights/channels": {
         parameters: {
             query?: never;
@@ -2992,6 +3009,61 @@ export interface operations {
                 content?: never;
             };
             /** @description PARKED.ALREADY_REPLAYED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ErasureController_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the citizen, as the case’s CaseOpened names them */
+                    citizen: string;
+                    /** @description who asked for the erasure (the citizen, a data protection officer, a court…) */
+                    requestedBy: string;
+                    /** @description e.g. GDPR art. 17(1)(a) */
+                    legalBasis: string;
+                    /**
+                     * Format: date-time
+                     * @description when it was asked; default now
+                     */
+                    requestedAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description erased: the CitizenDataErased event recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PRIVACY.ERASURE_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PRIVACY.CITIZEN_UNKNOWN: the hub holds no personal data of this citizen */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PRIVACY.ALREADY_ERASED */
             409: {
                 headers: {
                     [name: string]: unknown;

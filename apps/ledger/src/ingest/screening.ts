@@ -1,6 +1,7 @@
 import { EXCHANGE_HEADERS, fromKafkaMessage, organizationOf, parseTopic, type CaseEventEnvelope, type EventValidator, type RejectedReceipt } from '@passerelle/contracts';
 import { IdentityError, type EventSignatureVerifier, type TokenVerifier } from '@passerelle/identity';
 import type { IncomingMessage } from '@passerelle/messaging';
+import { personalFields } from '@passerelle/privacy';
 import { isCategory } from '../domain/case-file';
 import type { Submission } from '../record-case-events/record-case-events.command';
 
@@ -100,11 +101,20 @@ export async function screen(message: IncomingMessage, deps: ScreeningDeps): Pro
       publisher: organization,
       publishedBy: caller.subject,
       category,
+      personalFields: personalFieldsOf(validation.entry.schema),
       receivedAt,
       ...submissionId,
       ...(expected !== undefined ? { expectedRevision: BigInt(expected) } : {}),
     },
   };
+}
+
+/** Each schema's personal fields, found once per schema document. */
+const personalFieldsBySchema = new WeakMap<object, readonly string[]>();
+function personalFieldsOf(schema: object): readonly string[] {
+  let fields = personalFieldsBySchema.get(schema);
+  if (!fields) personalFieldsBySchema.set(schema, (fields = personalFields(schema)));
+  return fields;
 }
 
 function describeIssues(errors: ReadonlyArray<{ pointer: string; message: string }>): string {

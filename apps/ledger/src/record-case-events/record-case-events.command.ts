@@ -11,6 +11,8 @@ export interface Submission {
   /** The token's subject. */
   publishedBy: string;
   category: Category;
+  /** Pointers (into the envelope) of the fields its schema classifies as personal: sealed before it is stored. */
+  personalFields?: readonly string[];
   /** ISO 8601 */
   receivedAt: string;
   /** Echoed in the receipt: the sender's id for this sending. */
@@ -23,7 +25,7 @@ export interface Submission {
 
 export type Outcome =
   | { status: 'accepted'; revision: bigint; position: bigint; hash: string }
-  | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED' | 'CITIZEN.UNKNOWN_PSEUDONYM'; reason: string; pointer?: string };
+  | { status: 'rejected'; code: Rejection['code'] | 'CASE.REVISION_CONFLICT' | 'EVENT.ID_REUSED' | 'CITIZEN.UNKNOWN_PSEUDONYM' | 'PRIVACY.CITIZEN_ERASED'; reason: string; pointer?: string };
 
 /** One case's events, in the order they arrived. */
 export interface CaseSubmissions {

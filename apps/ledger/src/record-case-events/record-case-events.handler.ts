@@ -4,8 +4,10 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { caseStreamId, storedEventId, type CaseEventMetadata } from '@passerelle/contracts';
 import { DuplicateEventId, EVENT_STORE, StoreUnavailable, StreamNotFound, WrongExpectedRevision, type AppendResult, type EventLocation, type EventStore, type EventToAppend } from '@passerelle/event-store';
 import { canonicalEventBytes } from '@passerelle/identity';
+import { eraseFields, isErased, PERSONAL_DATA, personalMetadataOf, PrivacyError, type PersonalData } from '@passerelle/privacy';
 import { startSpan, type SpanOptions } from '@passerelle/telemetry';
 import { caseEventOf, decide, evolve, outsiderRefusal, type CaseFile } from '../domain/case-file';
+import { citizenOfCase } from '../domain/citizen-of-case';
 import { LedgerMetrics } from '../ledger.metrics';
 import { CaseRepository, withCitizen, type LoadedCase } from './case-repository';
 import { RecordCaseEvents, type CaseSubmissions, type Outcome, type Submission } from './record-case-events.command';
@@ -22,6 +24,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     private readonly cases: CaseRepository,
     @Optional() private readonly metrics?: LedgerMetrics,
     @Optional() private readonly citizens?: CitizenDirectory,
+    @Optional() @Inject(PERSONAL_DATA) private readonly personal?: PersonalData,
   ) {}
 
   /**
@@ -42,6 +45,12 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
         return { caseId, submissions, loaded, plan: this.decideAll(loaded, known, submissions, citizens) };
       }),
     );
+    // Personal fields sealed for every case at once; a case with an erased citizen's event is decided again without it.
+    const refusedByCase = await this.seal(planned.map((p) => p.plan));
+    for (const p of planned) {
+      const refused = refusedByCase.get(p.plan);
+      if (refused) p.plan = await this.decideSealed(p.loaded, known, p.submissions, citizens, refused);
+    }
     deciding.end();
     const appending = planned.filter((p) => p.plan.toAppend.length > 0);
     const appendingSpans = spans('event_store append', appending.flatMap((p) => p.submissions), { role: 'client', attributes: { 'db.operation.name': 'appendMany' } });
@@ -123,7 +132,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     for (let round = 1; round <= rounds; round++) {
       const [loaded, located] = await Promise.all([this.cases.load(caseId), this.locate([{ caseId, submissions }])]);
       const known = new Map([...learnt, ...(await this.recognise(located, submissions))]);
-      const plan = this.decideAll(loaded, known, submissions, citizens);
+      const plan = await this.decideSealed(loaded, known, submissions, citizens);
       if (plan.toAppend.length === 0) return plan.outcomes as Outcome[];
       try {
         const appendSpans = spans('event_store append', submissions, { role: 'client', attributes: { 'db.operation.name': 'appendToStream' } });
@@ -189,7 +198,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
           return;
         }
         const [stored] = await this.store.readStream(location.streamId, { from: location.revision, limit: 1 });
-        known.set(id, stored?.id === id ? judge(stored.data, location, submission) : reusedInCase(submission));
+        known.set(id, stored?.id === id ? judge(stored, location, submission) : reusedInCase(submission));
       }),
     );
     return known;
@@ -202,7 +211,7 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     const events = await this.store.readStream(caseStreamId(caseId)).catch(() => []);
     const stored = events.find((e) => e.id === id);
     if (!stored) return { kind: 'reused', reason: `event id ${submission.envelope.id} of ${submission.publisher} already stands for an event of another case` };
-    return judge(stored.data, stored, submission);
+    return judge(stored, stored, submission);
   }
 
   /** Once appended: the case as it now stands goes to the cache, each submission gets its outcome. */
@@ -213,11 +222,47 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
     );
   }
 
+  /**
+   * Seals the personal fields of every planned event with its citizen's key (one lookup for
+   * all). An event of a citizen whose data was erased is refused (PRIVACY.CITIZEN_ERASED): the
+   * plans holding one are returned with the refusals, to be decided again without them.
+   */
+  private async seal(plans: readonly Plan[]): Promise<Map<Plan, Map<string, Outcome>>> {
+    const items = plans.flatMap((plan) => plan.toAppend.map((event, i) => ({ plan, event, sealing: plan.sealing[i]! })));
+    const refused = new Map<Plan, Map<string, Outcome>>();
+    if (!this.personal || items.every((item) => item.sealing.fields.length === 0)) return refused;
+    const sealed = await this.personal.seal(items.map(({ event, sealing }) => ({ eventId: event.id, citizen: sealing.citizen, envelope: event.data, fields: sealing.fields, kid: sealing.kid })));
+    items.forEach(({ plan, event }, i) => {
+      const result = sealed[i]!;
+      if ('error' in result) {
+        const outcomes = refused.get(plan) ?? new Map<string, Outcome>();
+        outcomes.set(event.id, { status: 'rejected', code: result.error.code as 'PRIVACY.CITIZEN_ERASED', reason: result.error.message });
+        refused.set(plan, outcomes);
+      } else if (result.personal) {
+        event.data = result.envelope;
+        event.metadata = { ...event.metadata, personal: result.personal };
+      }
+    });
+    return refused;
+  }
+
+  /** decideAll, sealed; refusing events of erased citizens until none is left (bounded by the batch's length). */
+  private async decideSealed(loaded: LoadedCase, known: ReadonlyMap<string, Known>, submissions: readonly Submission[], citizens: Citizens, refused = new Map<string, Outcome>()): Promise<Plan> {
+    for (let round = 0; round <= submissions.length; round++) {
+      const plan = this.decideAll(loaded, known, submissions, citizens, refused);
+      const more = (await this.seal([plan])).get(plan);
+      if (!more) return plan;
+      for (const [id, outcome] of more) refused.set(id, outcome);
+    }
+    throw new PrivacyError('PRIVACY.CITIZEN_ERASED', 'sealing kept refusing events of this batch');
+  }
+
   /** Decides every submission on the case as the previous ones leave it. */
-  private decideAll(loaded: LoadedCase, known: ReadonlyMap<string, Known>, submissions: readonly Submission[], citizens: Citizens): Plan {
+  private decideAll(loaded: LoadedCase, known: ReadonlyMap<string, Known>, submissions: readonly Submission[], citizens: Citizens, refused: ReadonlyMap<string, Outcome> = new Map()): Plan {
     let state: CaseFile = loaded.state;
     let revision = loaded.revision;
     const toAppend: EventToAppend[] = [];
+    const sealing: Sealing[] = [];
     /** An index into toAppend for an event to be appended; the outcome otherwise. */
     const outcomes: Array<Outcome | number> = [];
     const inThisBatch = new Map<string, { index: number; submission: Submission }>();
@@ -225,7 +270,10 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
       const id = idOf(submission);
       const stored = known.get(id);
       const earlier = inThisBatch.get(id);
-      if (stored?.kind === 'redelivery') {
+      const refusal = refused.get(id);
+      if (refusal) {
+        outcomes.push(refusal);
+      } else if (stored?.kind === 'redelivery') {
         // The publisher's id names the event: the same event again on the same case is a redelivery.
         outcomes.push(accepted(stored.location));
       } else if (stored) {
@@ -275,9 +323,10 @@ export class RecordCaseEventsHandler implements ICommandHandler<RecordCaseEvents
         inThisBatch.set(id, { index: toAppend.length, submission });
         outcomes.push(toAppend.length);
         toAppend.push({ id, type: submission.envelope.type, data: submission.envelope as unknown as Record<string, unknown>, metadata: metadata as unknown as Record<string, unknown> });
+        sealing.push({ citizen: citizenOfCase(state), fields: submission.personalFields ?? [], kid: keyIdOf(submission.signature) });
       }
     }
-    return { state, toAppend, outcomes };
+    return { state, toAppend, outcomes, sealing };
   }
 }
 
@@ -289,6 +338,24 @@ interface Plan {
   toAppend: EventToAppend[];
   /** An index into toAppend for an event to be appended; the outcome otherwise. */
   outcomes: Array<Outcome | number>;
+  /** One per toAppend event: whose key seals its personal fields, which, and the signature's key. */
+  sealing: Sealing[];
+}
+
+interface Sealing {
+  citizen: string | undefined;
+  fields: readonly string[];
+  kid: string | null;
+}
+
+/** The kid of a compact JWS's protected header (the screening verified it), or null. */
+function keyIdOf(jws: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : null;
+  } catch {
+    return null;
+  }
 }
 
 const idOf = (submission: Submission): string => storedEventId(submission.publisher, submission.envelope.id);
@@ -301,8 +368,21 @@ function sameEnvelope(a: object, b: object): boolean {
   return Buffer.from(canonicalEventBytes(a)).equals(canonicalEventBytes(b));
 }
 
-function judge(stored: object, location: EventLocation, submission: Submission): Known {
-  return sameEnvelope(stored, submission.envelope) ? { kind: 'redelivery', location } : reusedInCase(submission);
+/**
+ * A stored event read back opened: its personal fields in clear, or erased. Once erased, the
+ * same event is recognised by everything but those fields (what the hub can still compare).
+ */
+function judge(stored: { data: Record<string, unknown>; metadata: Record<string, unknown> }, location: EventLocation, submission: Submission): Known {
+  const personal = personalMetadataOf(stored);
+  const erased = personal?.fields.some((f) => isErased(valueAt(stored.data, f)));
+  const submitted = erased ? eraseFields(submission.envelope, personal!.fields) : submission.envelope;
+  return sameEnvelope(stored.data, submitted) ? { kind: 'redelivery', location } : reusedInCase(submission);
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  let at = value;
+  for (const part of pointer.split('/').slice(1)) at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[part] : undefined;
+  return at;
 }
 
 function reusedInCase(submission: Submission): Known & { kind: 'reused' } {

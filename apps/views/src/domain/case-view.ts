@@ -21,6 +21,8 @@ export interface CaseSummaryState {
   participants: string[];
   /** The latest data of each event type seen, by type name (e.g. AddressChanged). */
   current: Record<string, Record<string, unknown>>;
+  /** For each `current` entry whose personal fields are sealed: how to open them (see `Sealed`). */
+  sealed?: Record<string, Sealed>;
   /** The case revision, position and chain hash of the last event this view reflects. */
   revision: number;
   position: number;
@@ -40,6 +42,19 @@ export interface TimelineEntry {
   /** The event's link in the case's hash chain (absent from entries written before it was kept). */
   hash?: string;
   data: Record<string, unknown>;
+  /** Present when `data` holds sealed personal fields: opened when the view is read. */
+  sealed?: Sealed;
+}
+
+/**
+ * A view keeps personal fields as the store does, sealed: they are opened (or shown erased)
+ * each time the view is read, so an erasure reaches every view at once and no view table ever
+ * holds them in clear. What opening needs: the stored event's id, the citizen, the fields.
+ */
+export interface Sealed {
+  eventId: string;
+  citizen: string;
+  fields: string[];
 }
 
 /** A committed envelope as the view needs it. */
@@ -56,6 +71,7 @@ export interface CommittedEvent {
   /** Its position in the global log (the envelope's logposition). */
   position: number;
   hash: string;
+  sealed?: Sealed;
 }
 
 /** Whether the view already reflects this event (a redelivery, or an older one): then nothing changes. */
@@ -65,7 +81,7 @@ export function alreadySeen(view: CaseSummaryState | undefined, event: Committed
 
 /** The timeline entry an event adds. */
 export function timelineEntry(event: CommittedEvent): TimelineEntry {
-  return { revision: event.revision, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data };
+  return { revision: event.revision, position: event.position, eventId: event.id, type: event.type, source: event.source, time: event.time, channel: event.channel, hash: event.hash, data: event.data, ...(event.sealed ? { sealed: event.sealed } : {}) };
 }
 
 /** The view's summary once it reflects `event` (its timeline gains `timelineEntry(event)`). */
@@ -84,9 +100,11 @@ export function applyEvent(view: CaseSummaryState | undefined, organization: str
     hash: '',
     updatedAt: event.time,
   };
+  const { [name]: _unsealed, ...sealed } = base.sealed ?? {};
   const next: CaseSummaryState = {
     ...base,
     current: { ...base.current, [name]: event.data },
+    ...(event.sealed || Object.keys(sealed).length > 0 ? { sealed: { ...sealed, ...(event.sealed ? { [name]: event.sealed } : {}) } } : {}),
     revision: event.revision,
     position: event.position,
     hash: event.hash,

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { Lease, LeaseLost, runUnderLease, SQL_DATABASE, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
-import { EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
+import { followAll, STORED_EVENT_STORE, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type Subscription } from '@passerelle/messaging';
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { describeKafkaMessage, describeStoreEvent, ParkingLot, PoisonGuard, restoreKafkaMessage, restoreStoreEvent, type PoisonGuardOptions } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { PERSONAL_DATA, personalMetadataOf, type PersonalData } from '@passerelle/privacy';
+import type { CommittedEvent } from '../domain/case-view';
 import { committedEvent, UnreadableMessage } from './committed-event';
 import { ViewStore, type ViewItem } from './view-store';
 
@@ -27,7 +29,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly leaseMs: number;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    // The store as it is: views keep personal fields sealed and open them when read.
+    @Inject(STORED_EVENT_STORE) private readonly store: EventStore,
+    @Inject(PERSONAL_DATA) private readonly personal: PersonalData,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(SQL_DATABASE) private readonly db: SqlDatabase,
     @Inject(FEDERATION_DIRECTORY) private readonly directory: FederationDirectory,
@@ -44,7 +48,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.views = await ViewStore.open(this.db);
+    this.views = await ViewStore.open(this.db, this.personal);
     const lot = await ParkingLot.open(this.db);
     // A message the views cannot take (after bounded retries) is parked, not retried for ever
     // nor skipped: its case's view waits behind it, the others go on; an operator replays it.
@@ -115,7 +119,8 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   /** The views of these events' audiences, with the checkpoint of the last one, in one transaction. */
   private async fromLog(events: RecordedEvent[], fence: (tx: SqlExecutor) => Promise<void>): Promise<void> {
     const items = events.flatMap((event) => {
-      const envelope = committedEvent(committedEnvelope(event));
+      const personal = personalMetadataOf(event);
+      const envelope = { ...committedEvent(committedEnvelope(event)), ...(personal ? { sealed: { eventId: event.id, citizen: personal.citizen, fields: personal.fields } } : {}) };
       return caseEventMetadata(event).audience.map((organization) => ({ organization, event: envelope }));
     });
     await this.views.apply(items, { name: this.name, position: events.at(-1)!.position }, fence);

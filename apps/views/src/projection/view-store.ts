@@ -1,6 +1,7 @@
 import { applyMigrations, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
 import { Checkpoints } from '@passerelle/event-store';
-import { alreadySeen, applyEvent, timelineEntry, type CaseSummaryState, type CaseView, type CommittedEvent, type TimelineEntry } from '../domain/case-view';
+import type { PersonalData } from '@passerelle/privacy';
+import { alreadySeen, applyEvent, timelineEntry, type CaseSummaryState, type CaseView, type CommittedEvent, type Sealed, type TimelineEntry } from '../domain/case-view';
 
 const MIGRATIONS = [
   // A view's summary as one document (bounded in size), with what lists and filters need beside it.
@@ -59,11 +60,13 @@ export class ViewStore {
   private constructor(
     private readonly db: SqlDatabase,
     readonly checkpoints: Checkpoints,
+    private readonly personal?: PersonalData,
   ) {}
 
-  static async open(db: SqlDatabase): Promise<ViewStore> {
+  /** `personal` opens sealed personal fields when a view is read; without it they are shown as stored. */
+  static async open(db: SqlDatabase, personal?: PersonalData): Promise<ViewStore> {
     await applyMigrations(db, 'views', MIGRATIONS);
-    return new ViewStore(db, await Checkpoints.open(db));
+    return new ViewStore(db, await Checkpoints.open(db), personal);
   }
 
   /**
@@ -121,7 +124,32 @@ export class ViewStore {
       [organization, caseId],
     );
     const row = rows[0];
-    return row && { ...row.view, timeline: row.timeline };
+    return row && this.opened({ ...row.view, timeline: row.timeline });
+  }
+
+  /** The view with its sealed personal fields opened — or `{ "$erased": true }` once their citizen's key is gone. */
+  private async opened(view: CaseView): Promise<CaseView> {
+    if (!this.personal) return view;
+    const sealedCurrent = Object.entries(view.sealed ?? {});
+    const entries = view.timeline.filter((t) => t.sealed);
+    if (sealedCurrent.length === 0 && entries.length === 0) return view;
+    const asEvent = (sealed: Sealed, data: Record<string, unknown>) => ({ id: sealed.eventId, data: { data }, metadata: { personal: sealed } });
+    const opened = await this.personal.open([...sealedCurrent.map(([name, sealed]) => asEvent(sealed, view.current[name] ?? {})), ...entries.map((t) => asEvent(t.sealed!, t.data))]);
+    const dataOf = (i: number) => (opened[i]!.data as { data: Record<string, unknown> }).data;
+    const current = { ...view.current };
+    sealedCurrent.forEach(([name], i) => (current[name] = dataOf(i)));
+    const byEntry = new Map(entries.map((t, i) => [t, dataOf(sealedCurrent.length + i)]));
+    const { sealed: _sealed, ...rest } = view;
+    return {
+      ...rest,
+      current,
+      timeline: view.timeline.map((entry) => {
+        const data = byEntry.get(entry);
+        if (!data) return entry;
+        const { sealed: _s, ...shown } = entry;
+        return { ...shown, data };
+      }),
+    };
   }
 
   /**

@@ -23,7 +23,8 @@ export const addressChangedV1ToV2: Upcaster = {
   from: 'passerelle.case.AddressChanged.v1',
   upcast: (data) => ({
     citizen: data.citizen,
-    address: { line1: data.address, locality: '', postalCode: '', country: 'ZZ' },
+    // An erased address ({ "$erased": true }) stays erased: nothing of it to structure.
+    address: typeof data.address === 'string' ? { line1: data.address, locality: '', postalCode: '', country: 'ZZ' } : data.address,
     effectiveFrom: data.effectiveFrom,
     source: 'citizen',
   }),

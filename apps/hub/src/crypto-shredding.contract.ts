@@ -1,0 +1,174 @@
+import type { CaseEventEnvelope } from '@passerelle/contracts';
+import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { runTarget, type RunningTarget } from '@passerelle/platform';
+import { admitTestOrganization, caseEvent, type TestOrganization } from '@passerelle/testing';
+import { verifyBundle, type AuditBundle } from '@passerelle/verification';
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import { ALL_COMPONENTS } from './components';
+
+/**
+ * Crypto-shredding end to end, on one hub (embedded PGlite or PostgreSQL): an address is
+ * published, read in clear by the organization it is shared with, erased; then views, the
+ * audit (case, checks, bundle, whole log) and insights still answer and verify, show the
+ * field erased, and neither the database nor the logs hold the address anywhere.
+ */
+export function cryptoShreddingScenario(name: string, environment: () => Promise<{ env: NodeJS.ProcessEnv; cleanup(): Promise<void> }>): void {
+  describe(`crypto-shredding on ${name}`, () => {
+    let hub: RunningTarget;
+    let db: SqlDatabase;
+    let a: TestOrganization;
+    let b: TestOrganization;
+    let hubOrg: TestOrganization;
+    let cleanup: () => Promise<void>;
+    const logs: string[] = [];
+    const now = () => new Date().toISOString();
+    // A value no other test uses: searched for in the database and the logs after erasure.
+    const plaintext = `Impasse-${randomUUID()}`;
+    const citizen = `cit-${randomUUID().slice(0, 8)}`;
+    const caseId = `case-shred-${randomUUID().slice(0, 8)}`;
+
+    beforeAll(async () => {
+      const environmentReady = await environment();
+      cleanup = environmentReady.cleanup;
+      hub = await runTarget('hub', ALL_COMPONENTS, { PORT: '0', LOG_LEVEL: 'silent', PASSERELLE_DEMO_FEDERATION: 'off', ...environmentReady.env });
+      db = hub.app.get<SqlDatabase>(SQL_DATABASE);
+      // Every line the components log from here on (they log through Nest's Logger), kept to be searched.
+      const keep = (...args: unknown[]) => logs.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 10 }))).join(' '));
+      hub.app.useLogger({ log: keep, error: keep, warn: keep, debug: keep, verbose: keep, fatal: keep });
+      a = await admitTestOrganization(db, ['publisher', 'subscriber']);
+      b = await admitTestOrganization(db, ['publisher', 'subscriber']);
+      hubOrg = await admitTestOrganization(db, ['auditor', 'operator']);
+      await until(async () => (await call(hubOrg, 'GET', '/audit/cases', undefined, ['auditor'])).status === 200);
+    }, 120_000);
+    afterAll(async () => {
+      await hub?.app.close();
+      await cleanup?.();
+    });
+
+    async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    async function call(org: TestOrganization, method: string, path: string, body?: unknown, roles: Parameters<TestOrganization['token']>[0] = ['subscriber']) {
+      const response = await fetch(`${hub.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await org.token(roles)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+    }
+
+    async function publish(org: TestOrganization, envelope: CaseEventEnvelope) {
+      const response = await fetch(`${hub.url}/cases/${envelope.caseid}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await org.token(['publisher'])}`, 'passerelle-signature': await org.sign(envelope), 'content-type': 'application/json' },
+        body: JSON.stringify(envelope),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    }
+
+    const address = () => ({ line1: `12 ${plaintext}`, locality: 'Lyon', postalCode: '69001', country: 'FR' });
+    const addressOfB = async () => {
+      const view = await call(b, 'GET', `/cases/${caseId}`);
+      const entry = (view.body?.timeline as Array<{ type: string; data: { address: unknown } }> | undefined)?.find((t) => t.type.includes('AddressChanged'));
+      return entry?.data.address;
+    };
+
+    /** Every text, json, jsonb and bytea column of every table, searched for the plaintext. */
+    async function databaseHits(needle = plaintext): Promise<string[]> {
+      const { rows: columns } = await db.query<{ table_schema: string; table_name: string; column_name: string }>(
+        `SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+         WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.data_type IN ('text', 'jsonb', 'json', 'bytea', 'character varying')`,
+      );
+      const hits: string[] = [];
+      for (const c of columns) {
+        const column = `"${c.column_name}"`;
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM "${c.table_schema}"."${c.table_name}" WHERE position($1 in ${column}::text) > 0 OR (pg_typeof(${column})::text = 'bytea' AND position(convert_to($1, 'UTF8') in ${column}::text::bytea) > 0)`,
+          [needle],
+        );
+        if (rows[0]!.n > 0) hits.push(`${c.table_schema}.${c.table_name}.${c.column_name}`);
+      }
+      expect(columns.length).toBeGreaterThan(10);
+      return hits;
+    }
+
+    it('seals at ingest, shows in clear to the entitled organization, and the store holds only ciphertext', async () => {
+      for (const event of [
+        await caseEvent(a.id, caseId, 'CaseOpened', { owner: a.id, citizen, title: 'Moving house', openedAt: now() }),
+        await caseEvent(a.id, caseId, 'ParticipantInvited', { organization: b.id, role: 'observer', invitedBy: a.id, reason: 'test' }),
+        // Contact details are shared only with the citizen's consent.
+        await caseEvent(a.id, caseId, 'ConsentRecorded', { consentId: `consent-${randomUUID()}`, citizen, grantedTo: b.id, categories: ['contact'], purpose: 'moving house', recordedAt: now(), channel: 'web' }),
+        await caseEvent(a.id, caseId, 'AccessGranted', { organization: b.id, categories: ['case', 'contact'], purpose: 'test', grantedBy: a.id }),
+        await caseEvent(a.id, caseId, 'AddressChanged', { citizen, address: address(), effectiveFrom: '2026-12-01', source: 'citizen' }, {}, 2),
+        // A personal field insights read past: the request's own words.
+        await caseEvent(a.id, caseId, 'ServiceRequested', { service: 'housing-aid', description: `help moving to ${plaintext}`, requestedAt: now(), provider: a.id }),
+      ]) {
+        const published = await publish(a, event);
+        expect({ type: event.type, status: published.status, code: published.body.code, reason: published.body.reason }).toMatchObject({ type: event.type, status: 201 });
+      }
+      await until(async () => (await addressOfB()) !== undefined);
+      expect(await addressOfB()).toEqual(address());
+      const verified = await call(hubOrg, 'GET', `/audit/cases/${caseId}/verification`, undefined, ['auditor']);
+      expect(verified.body).toMatchObject({ ok: true, eventsVerified: 6, checked: expect.arrayContaining(['chain', 'signatures', 'schemas', 'head']) });
+      expect(verified.body.attested).toBeUndefined();
+      expect(await databaseHits()).toEqual([]);
+      // The search does find what is stored in clear: the citizen's pseudonym, in the events and the key table.
+      expect(await databaseHits(citizen)).toEqual(expect.arrayContaining(['public.privacy_citizen_keys.citizen']));
+    });
+
+    it('erases: unknown citizens and a second erasure are refused with codes; afterwards every reader shows the field erased and everything still verifies', async () => {
+      const unknown = await call(hubOrg, 'POST', '/privacy/erasures', { citizen: 'cit-nobody', requestedBy: 'dpo', legalBasis: 'GDPR art. 17(1)(a)' }, ['operator']);
+      expect(unknown).toMatchObject({ status: 404, body: { code: 'PRIVACY.CITIZEN_UNKNOWN' } });
+      const invalid = await call(hubOrg, 'POST', '/privacy/erasures', { citizen, legalBasis: 'GDPR art. 17(1)(a)' }, ['operator']);
+      expect(invalid).toMatchObject({ status: 400, body: { code: 'PRIVACY.ERASURE_INVALID' } });
+      const erased = await call(hubOrg, 'POST', '/privacy/erasures', { citizen, requestedBy: 'dpo@a', legalBasis: 'GDPR art. 17(1)(a)' }, ['operator']);
+      expect(erased).toMatchObject({ status: 201, body: { citizen, requestedBy: 'dpo@a', legalBasis: 'GDPR art. 17(1)(a)', recordedBy: { organization: hubOrg.id } } });
+      const again = await call(hubOrg, 'POST', '/privacy/erasures', { citizen, requestedBy: 'dpo@a', legalBasis: 'GDPR art. 17(1)(a)' }, ['operator']);
+      expect(again).toMatchObject({ status: 409, body: { code: 'PRIVACY.ALREADY_ERASED' } });
+
+      // Views: the field erased, the rest as it was.
+      expect(await addressOfB()).toEqual({ $erased: true });
+      // Audit: the case, each event, the whole log, the bundle offline — all verify, the erased event attested.
+      const verified = await call(hubOrg, 'GET', `/audit/cases/${caseId}/verification`, undefined, ['auditor']);
+      expect(verified.body).toMatchObject({ ok: true, eventsVerified: 6, attested: 2 });
+      const checks = await call(hubOrg, 'GET', `/audit/cases/${caseId}/checks`, undefined, ['auditor']);
+      expect((checks.body.events as Array<{ signature: { ok: boolean; attested?: boolean }; schema: { ok: boolean } }>).map((e) => [e.signature.ok, e.signature.attested ?? false, e.schema.ok])).toEqual([
+        [true, false, true],
+        [true, false, true],
+        [true, false, true],
+        [true, false, true],
+        [true, true, true],
+        [true, true, true],
+      ]);
+      const history = await call(hubOrg, 'GET', `/audit/cases/${caseId}/events`, undefined, ['auditor']);
+      expect((history.body as unknown as Array<{ envelope: { data: { address?: unknown } } }>)[4]!.envelope.data.address).toEqual({ $erased: true });
+      const log = await call(hubOrg, 'GET', '/audit/verification', undefined, ['auditor']);
+      expect(log.body).toMatchObject({ ok: true });
+      const bundle = await call(hubOrg, 'GET', `/audit/cases/${caseId}/bundle`, undefined, ['auditor']);
+      expect(JSON.stringify(bundle.body)).not.toContain(plaintext);
+      expect(await verifyBundle(bundle.body as unknown as AuditBundle)).toMatchObject({ ok: true, eventsVerified: 6, attested: 2 });
+      // Insights answer as before.
+      const day = now().slice(0, 10);
+      const insights = await call(hubOrg, 'GET', `/insights/channels?from=${day}&to=${day}&grain=organization`, undefined, ['auditor']);
+      expect(insights.status).toBe(200);
+      expect(JSON.stringify(insights.body)).not.toContain(plaintext);
+
+      // No new personal data of an erased citizen; other events of the case still go in.
+      const later = await publish(a, await caseEvent(a.id, caseId, 'AddressChanged', { citizen, address: address(), effectiveFrom: '2026-12-02', source: 'citizen' }, {}, 2));
+      expect(later).toMatchObject({ status: 409, body: { code: 'PRIVACY.CITIZEN_ERASED' } });
+      expect(await publish(a, await caseEvent(a.id, caseId, 'CaseClosed', { closedBy: a.id, closedAt: now(), resolution: 'resolved' }))).toMatchObject({ status: 201 });
+
+      // Nowhere in the database, nowhere in the logs.
+      expect(await databaseHits()).toEqual([]);
+      expect(logs.length).toBeGreaterThan(0);
+      expect(logs.filter((line) => line.includes(plaintext))).toEqual([]);
+    });
+  });
+}
