@@ -8,7 +8,6 @@ import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '
 import { describeKafkaMessage, describeStoreEvent, ParkingLot, PoisonGuard, restoreKafkaMessage, restoreStoreEvent, type PoisonGuardOptions } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import { PERSONAL_DATA, personalMetadataOf, type PersonalData } from '@passerelle/privacy';
-import type { CommittedEvent } from '../domain/case-view';
 import { committedEvent, UnreadableMessage } from './committed-event';
 import { ViewStore, type ViewItem } from './view-store';
 
