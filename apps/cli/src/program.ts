@@ -236,7 +236,8 @@ export async function run(argv: string[], output: Output = processOutput): Promi
     privacy
       .command('erase')
       .description('destroy a citizen’s data key: their sealed personal fields read as erased everywhere, the chain still verifies')
-      .requiredOption('--citizen <id>', 'the citizen, as the cases’ CaseOpened names them')
+      .requiredOption('--citizen <id>', 'the citizen, as --organization names them (its reference, or its pseudonym)')
+      .requiredOption('--organization <id>', 'the member organization whose name of the citizen --citizen is')
       .requiredOption('--requested-by <who>', 'who asked: the citizen, a data protection officer, a court')
       .requiredOption('--legal-basis <text>', 'e.g. "GDPR art. 17(1)(a)"')
       .option('--requested-at <instant>', 'when it was asked (ISO 8601); default now'),

@@ -3027,8 +3027,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description the citizen, as the case’s CaseOpened names them */
+                    /** @description the citizen, as `organization` names them (its reference, or its pseudonym) */
                     citizen: string;
+                    /** @description the member organization whose name of the citizen `citizen` is */
+                    organization: string;
                     /** @description who asked for the erasure (the citizen, a data protection officer, a court…) */
                     requestedBy: string;
                     /** @description e.g. GDPR art. 17(1)(a) */
@@ -3056,7 +3058,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description PRIVACY.CITIZEN_UNKNOWN: the hub holds no personal data of this citizen */
+            /** @description PRIVACY.CITIZEN_UNKNOWN: the organization names no such citizen, or the hub holds no personal data of them */
             404: {
                 headers: {
                     [name: string]: unknown;
