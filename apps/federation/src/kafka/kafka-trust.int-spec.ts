@@ -256,7 +256,16 @@ describe('trust on Kafka: tokens the broker verifies, ACLs that follow the feder
       await rogue.close();
       const bus = clientOf(a);
 
-      await until('the hand-made grant withdrawn', async () => (await refusal(read(bus, `${a.id}.drift-${randomUUID()}`, outboundTopic(b.id)))) === 'TOPIC_AUTHORIZATION_FAILED', 150_000);
+      // Each probe's consumer is closed again when it was let in, so probes do not pile up.
+      const probe = async () => {
+        try {
+          await (await read(bus, `${a.id}.drift-${randomUUID()}`, outboundTopic(b.id))).close();
+          return 'allowed';
+        } catch (err) {
+          return brokerError(err);
+        }
+      };
+      await until('the hand-made grant withdrawn', async () => (await probe()) === 'TOPIC_AUTHORIZATION_FAILED', 150_000);
     }, 180_000);
 
     it("refuses reading another organization's receipts: TOPIC_AUTHORIZATION_FAILED", async () => {

@@ -56,10 +56,19 @@ export class KafkaBus implements MessageBus {
     // how long disconnect() (shutdown, rebalance) waits for the one in flight.
     const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 500, readUncommitted: true });
     this.consumers.add(consumer);
-    const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-        off();
+    // Joined, or crashed for good before joining (an ACL withdrawn meanwhile, say): the caller
+    // hears which, rather than waiting for a join that will never come.
+    const joined = new Promise<void>((resolve, reject) => {
+      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
+        offJoin();
+        offCrash();
         resolve();
+      });
+      const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart) return; // kafkajs starts it again: still on its way to a join
+        offJoin();
+        offCrash();
+        reject(payload.error);
       });
     });
     try {
@@ -70,7 +79,13 @@ export class KafkaBus implements MessageBus {
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
-    await joined;
+    try {
+      await joined;
+    } catch (err) {
+      this.consumers.delete(consumer);
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     // Made durable, so a consumer restarted before its first batch starts from the same place.
     if (start.length > 0) await retryRetriable(() => consumer.commitOffsets(start));
     return {
