@@ -105,7 +105,7 @@ describe('the web console in a real browser', () => {
       headers: { authorization: `Bearer ${await operatorToken()}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id: 'demo.oidc', name: 'Agence de démonstration OIDC', issuers: [op.issuer], roles: ['publisher', 'subscriber'], keys: [oidcKey.publicJwk] }),
     });
-    expect(admitted.status).toBe(201);
+    expect({ status: admitted.status, body: admitted.status === 201 ? null : await admitted.text() }).toEqual({ status: 201, body: null });
     await publishAll(await examples('case-2026-0042', '0042'));
   }, 120_000);
   afterAll(async () => {

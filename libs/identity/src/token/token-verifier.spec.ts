@@ -319,6 +319,13 @@ describe('TokenVerifier', () => {
       await expect(verifier.verify(signed(ramq, claimsOf(ramq, T0, { iat: seconds(T0) - 610 })))).resolves.toBeDefined();
     });
 
+    it('a token minted in the very second its key became valid passes with no clock tolerance at all (iat counts whole seconds)', async () => {
+      // The key valid from 12:00:00.600; the token minted at 12:00:00.900 says iat 12:00:00.
+      const verifier = new TokenVerifier(directoryOf(withKey(ramq, { validFrom: iso(T0, 0.6) })), { clockToleranceSeconds: 0 }, () => new Date(T0.getTime() + 900));
+      await expect(verifier.verify(signed(ramq, claimsOf(ramq, T0, { iat: seconds(T0) })))).resolves.toBeDefined();
+      await expectCode(verifier.verify(signed(ramq, claimsOf(ramq, T0, { iat: seconds(T0) - 1 }))), 'TOKEN.KEY_NOT_YET_VALID');
+    });
+
     it('a missing role → TOKEN.ROLE_MISSING (403)', async () => {
       const token = await mintToken({ iss: ramq.issuer, sub: 'a', roles: ['subscriber'] }, ramq.key, clock.now);
       const error = await expectCode(verifierOf().verify(token, 'publisher'), 'TOKEN.ROLE_MISSING', 403);

@@ -193,8 +193,10 @@ export class TokenVerifier {
     if (issuedAt === undefined) return;
     const iatMs = issuedAt * 1000;
     const atIat = keyStateAt(record, iatMs);
-    // iat comes from the issuer's clock: a token minted just after a key's validFrom may read a few seconds earlier.
-    const withinSkew = atIat.kind === 'not-yet-valid' && Date.parse(atIat.validFrom) <= iatMs + this.policy.clockToleranceSeconds * 1000;
+    // iat comes from the issuer's clock, and counts whole seconds: a token minted just after a
+    // key's validFrom — in the same second, or a few seconds later by a clock running behind —
+    // may read earlier. Its second began before validFrom; it may end after it.
+    const withinSkew = atIat.kind === 'not-yet-valid' && Date.parse(atIat.validFrom) < iatMs + 1000 + this.policy.clockToleranceSeconds * 1000;
     if (!withinSkew) assertUsable(atIat, organization, record.kid, 'at iat');
   }
 
