@@ -134,7 +134,9 @@ export class KafkaBus implements MessageBus {
 
   async ensureTopics(topics: string[]): Promise<void> {
     await this.connectAdmin();
-    await this.admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+    // kafkajs waits 5 s for the broker by default: on a busy machine creating a topic and
+    // electing its leaders takes longer, with nothing wrong.
+    await this.admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true, timeout: 60_000 });
   }
 
   private async describeTopics(topics: string[]): Promise<void> {
