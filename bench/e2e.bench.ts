@@ -164,51 +164,70 @@ async function securedVersusPlaintext(infra: Infrastructure, secured: { rate: nu
 }
 
 /**
- * What observability costs: the same ledger + relay stack, once with tracing off and nobody
- * scraping, once with every event traced (sampler always_on, OTLP/HTTP protobuf to a local
- * collector that accepts and drops) and both processes' /metrics scraped every second.
- * Sustained throughput of each, in the same run; goal ≥ 0.95×. The metric instruments
- * themselves are in both runs (they cannot be switched off; a counter costs nanoseconds).
+ * What observability costs: two ledger + relay stacks side by side on the same broker and
+ * database, one with tracing off and nobody scraping, one with every event traced (sampler
+ * always_on, OTLP/HTTP protobuf to a local collector that accepts and drops) and both
+ * processes' /metrics scraped every second — loaded in alternating rounds, so the machine's
+ * drift lands on both alike. Goal ≥ 0.95×. The metric instruments themselves are in both
+ * (they cannot be switched off; a counter costs nanoseconds).
  */
 export async function observabilityBenchmark(infra: Infrastructure): Promise<Figure[]> {
-  let without: Awaited<ReturnType<typeof sustained>>;
-  {
-    const plain = await stack(infra);
-    try {
-      process.stderr.write('bench: observability: tracing off, not scraped…\n');
-      without = await sustained(plain.bus, plain.orgs, plain.counter, [plain.ledger.child, plain.relay.child]);
-    } finally {
-      await Promise.allSettled([stop(plain.ledger), stop(plain.relay)]);
-      await plain.bus.close();
-    }
-  }
+  const plain = await stack(infra);
   const collector = await nullCollector();
   const observed = await stack(infra, undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_TRACES_SAMPLER: 'always_on' });
   const scraping = setInterval(() => {
     for (const target of [observed.ledger, observed.relay]) void fetch(`${target.url}/metrics`).then((r) => r.text(), () => undefined);
   }, 1_000);
-  let withIt: Awaited<ReturnType<typeof sustained>>;
   try {
-    process.stderr.write('bench: observability: every event traced, /metrics scraped every second…\n');
-    withIt = await sustained(observed.bus, observed.orgs, observed.counter, [observed.ledger.child, observed.relay.child]);
+    process.stderr.write('bench: observability: alternating rounds, tracing off and not scraped / every event traced and /metrics scraped every second…\n');
+    const [without, withIt] = await alternating([
+      { name: 'tracing off', run: (seconds) => sustained(plain.bus, plain.orgs, plain.counter, [plain.ledger.child, plain.relay.child], serviceMessage, seconds) },
+      { name: 'traced and scraped', run: (seconds) => sustained(observed.bus, observed.orgs, observed.counter, [observed.ledger.child, observed.relay.child], serviceMessage, seconds) },
+    ]);
+    return [
+      {
+        benchmark: 'e2e with traces and metrics scraped, ledger + relay',
+        unit: 'events/s',
+        value: withIt!.rate,
+        rounds: withIt!.perSecond,
+        baseline: { name: 'tracing off, not scraped', value: without!.rate, rounds: without!.perSecond },
+        ratio: withIt!.rate / without!.rate,
+        goal: { ratio: 0.95 },
+        note: `${ROUNDS} alternating rounds of ${roundSeconds()} s each; sampler always_on; the collector received ${collector.spans()} span batches`,
+      },
+    ];
   } finally {
     clearInterval(scraping);
-    await Promise.allSettled([stop(observed.ledger), stop(observed.relay)]);
-    await observed.bus.close();
+    await Promise.allSettled([stop(plain.ledger), stop(plain.relay), stop(observed.ledger), stop(observed.relay)]);
+    await Promise.allSettled([plain.bus.close(), observed.bus.close()]);
     await collector.close();
   }
-  return [
-    {
-      benchmark: 'e2e with traces and metrics scraped, ledger + relay',
-      unit: 'events/s',
-      value: withIt.rate,
-      rounds: withIt.perSecond,
-      baseline: { name: 'tracing off, not scraped', value: without.rate, rounds: without.perSecond },
-      ratio: withIt.rate / without.rate,
-      goal: { ratio: 0.95 },
-      note: `sustained ${SUSTAINED_S} s each; sampler always_on; the collector received ${collector.spans()} span batches`,
-    },
-  ];
+}
+
+/** Rounds of each variant in an A/B comparison, after one warm-up round of each that is not counted. */
+const ROUNDS = 4;
+/** `PASSERELLE_BENCH_QUICK=1`: 5-second rounds, to check the bench itself. */
+const roundSeconds = () => (process.env.PASSERELLE_BENCH_QUICK === '1' ? 5 : SUSTAINED_S / ROUNDS);
+
+/**
+ * Runs the variants in turn, round after round (A B A B …), after a warm-up round of each:
+ * whichever ran first no longer pays the stack's warm-up, and a machine that speeds up or
+ * slows down over the minutes lands on every variant alike. Each variant's per-second rates
+ * over all its rounds, and their median.
+ */
+async function alternating(variants: ReadonlyArray<{ name: string; run: (seconds: number) => Promise<{ perSecond: number[] }> }>): Promise<Array<{ rate: number; perSecond: number[] }>> {
+  for (const variant of variants) {
+    process.stderr.write(`bench: warm-up round: ${variant.name}\n`);
+    await variant.run(roundSeconds());
+  }
+  const perSecond = variants.map(() => [] as number[]);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [i, variant] of variants.entries()) {
+      process.stderr.write(`bench: round ${round} of ${ROUNDS}: ${variant.name}\n`);
+      perSecond[i]!.push(...(await variant.run(roundSeconds())).perSecond);
+    }
+  }
+  return perSecond.map((rounds) => ({ rate: median(rounds), perSecond: rounds }));
 }
 
 /** An OTLP/HTTP endpoint that accepts every export and keeps nothing. */
@@ -409,28 +428,29 @@ async function message(owner: Org, caseId: string, name: string, data: Record<st
 }
 
 /**
- * The cost of sealing personal fields at ingest (docs/privacy.md): the same stack, the same
- * run, two loads of envelopes of about the same size, each delivered to two organizations —
- * ServiceRequested, whose 200-character `description` is personal and sealed with the
- * citizen's data key, against AppointmentScheduled, whose 200-character `location` is not.
- * `PASSERELLE_BENCH_QUICK=1` runs 5 s of each, to check the bench itself.
+ * The cost of sealing personal fields at ingest (docs/privacy.md): one stack, two loads of
+ * envelopes of about the same size, each delivered to two organizations, in alternating
+ * rounds — ServiceRequested, whose 200-character `description` is personal and sealed with
+ * the citizen's data key, against AppointmentScheduled, whose 200-character `location` is not.
  */
 export async function sealingBenchmark(infra: Infrastructure): Promise<Figure[]> {
-  const seconds = process.env.PASSERELLE_BENCH_QUICK === '1' ? 5 : SUSTAINED_S;
   const { bus, orgs, counter, ledger, relay } = await stack(infra);
   try {
-    const sealed = await sustained(bus, orgs, counter, [ledger.child, relay.child], sealedMessage, seconds);
-    const plain = await sustained(bus, orgs, counter, [ledger.child, relay.child], plainMessage, seconds);
+    const processes = [ledger.child, relay.child];
+    const [sealed, plain] = await alternating([
+      { name: 'personal fields sealed', run: (seconds) => sustained(bus, orgs, counter, processes, sealedMessage, seconds) },
+      { name: 'no personal field', run: (seconds) => sustained(bus, orgs, counter, processes, plainMessage, seconds) },
+    ]);
     return [
       {
         benchmark: 'e2e with personal fields sealed vs none, same run',
         unit: 'events/s',
-        value: sealed.rate,
-        rounds: sealed.perSecond,
-        baseline: { name: 'the same stack, events with no personal field', value: plain.rate, rounds: plain.perSecond },
-        ratio: sealed.rate / plain.rate,
+        value: sealed!.rate,
+        rounds: sealed!.perSecond,
+        baseline: { name: 'the same stack, events with no personal field', value: plain!.rate, rounds: plain!.perSecond },
+        ratio: sealed!.rate / plain!.rate,
         goal: { ratio: 0.9 },
-        note: `sustained ${seconds} s each; one AES-256-GCM field per event, the citizen's key looked up once per batch`,
+        note: `${ROUNDS} alternating rounds of ${roundSeconds()} s each; one AES-256-GCM field per event, the citizen's key looked up once per batch`,
       },
     ];
   } finally {
@@ -461,8 +481,15 @@ interface Started {
   url: string;
 }
 
+/**
+ * `PASSERELLE_BENCH_CPU_PROF=<dir>`: each service writes a V8 CPU profile there when it stops
+ * (`--cpu-prof`; open it in Chrome DevTools or summarise it with `node scripts/cpu-profile.mjs`).
+ */
+const CPU_PROF_DIR = process.env.PASSERELLE_BENCH_CPU_PROF;
+
 async function start(app: string, env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profiling = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profiling, join(ROOT, `dist/apps/${app}/src/main.js`)], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let url = '';
   await new Promise<void>((resolve, reject) => {
