@@ -1,5 +1,8 @@
-import type { AllSubscription, AppendOutcome, AppendResult, EventLocation, EventStore, EventToAppend, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, StreamAppend, StreamHeadRecord, SubscribeToAllOptions } from '@passerelle/event-store';
+import { batchesOf, type AllSubscription, type AppendOutcome, type AppendResult, type EventLocation, type EventStore, type EventToAppend, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type StreamHeadRecord, type SubscribeToAllOptions } from '@passerelle/event-store';
 import type { PersonalData } from './personal-data';
+
+/** At most this many events of a subscription share one key look-up. */
+const OPEN_PAGE = 500;
 
 /**
  * The event store as the hub's readers see it: every event read comes with its sealed
@@ -37,12 +40,16 @@ export class OpeningEventStore implements EventStore {
     return this.personal.open(await this.store.readAll(options));
   }
 
+  /**
+   * Opened a page at a time: the events the subscription has ready (a catch-up page, or what
+   * arrived together) share one look-up of their citizens' keys, rather than one each.
+   */
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
     const inner = this.store.subscribeToAll(options);
     const personal = this.personal;
     return {
       async *[Symbol.asyncIterator]() {
-        for await (const event of inner) yield (await personal.open([event]))[0]!;
+        for await (const ready of batchesOf(inner, OPEN_PAGE, 0)) yield* await personal.open(ready);
       },
       close: () => inner.close(),
     };
