@@ -37,8 +37,17 @@ export function followAll(store: EventStore, options: FollowOptions): Follower {
       try {
         subscription = store.subscribeToAll({ fromPosition: await options.from(), filter: options.filter });
         if (stopped) break;
-        for await (const batch of batchesOf(subscription, options.batchSize ?? 500, options.lingerMs ?? 5)) {
-          await options.handle(batch);
+        // One batch read ahead: the next page (and whatever reading it costs) is fetched while
+        // this one is handled, which mostly waits on its own writes. Handled strictly in order.
+        const batches = batchesOf(subscription, options.batchSize ?? 500, options.lingerMs ?? 5);
+        let next = batches.next();
+        for (;;) {
+          const current = await next;
+          if (current.done || stopped) break;
+          next = batches.next();
+          // A failure below ends this subscription; the read ahead is then dropped, unheard.
+          next.catch(() => undefined);
+          await options.handle(current.value);
           failures = 0;
         }
       } catch (err) {

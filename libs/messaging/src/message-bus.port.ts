@@ -41,6 +41,12 @@ export interface SubscribeOptions {
    * Delivery is therefore at least once: handlers deduplicate by message identity.
    */
   handleBatch(messages: IncomingMessage[]): Promise<void>;
+  /**
+   * How many partitions' batches may be in the handler at once (default 1). Order holds per
+   * partition either way; a handler that allows more must not rely on one partition's batch
+   * finishing before another's starts. Buses that deliver one batch at a time may ignore it.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface Subscription {

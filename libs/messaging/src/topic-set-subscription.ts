@@ -7,6 +7,8 @@ export interface TopicSetOptions {
   fromBeginning?: boolean;
   refreshMs?: number;
   handleBatch(messages: IncomingMessage[]): Promise<void>;
+  /** See SubscribeOptions.partitionsConcurrently. */
+  partitionsConcurrently?: number;
   /** A failed (re-)subscription (the bus down, or not ready); the next refresh tries again. */
   onError?: (err: unknown) => void;
 }
@@ -32,7 +34,7 @@ export async function subscribeToTopicSet(bus: MessageBus, options: TopicSetOpti
       current = undefined;
       await previous?.subscription.close();
       if (topics.length === 0 || closed) return;
-      const subscription = await bus.subscribe({ groupId: options.groupId, topics, fromBeginning: options.fromBeginning, handleBatch: options.handleBatch });
+      const subscription = await bus.subscribe({ groupId: options.groupId, topics, fromBeginning: options.fromBeginning, handleBatch: options.handleBatch, partitionsConcurrently: options.partitionsConcurrently });
       current = { topics: key, subscription };
     });
     return queue;

@@ -18,6 +18,9 @@ import { screen, type Screened } from './screening';
  * is recorded and published. A crash anywhere before that redelivers the batch; the store
  * answers redelivered events with their original position, so receipts repeat, events do not.
  */
+/** Inbound partitions whose batches one ledger handles at once. */
+const PARTITIONS_AT_ONCE = 4;
+
 @Injectable()
 export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InboundConsumer.name);
@@ -64,6 +67,9 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       topics: () => this.directory.organizations().filter((o) => o.roles.includes('publisher')).map((o) => inboundTopic(o.id)),
       refreshMs: 2_000,
       handleBatch: (messages) => guard.handle(messages),
+      // A batch spends most of its time waiting on PostgreSQL and the broker: batches of other
+      // partitions (other cases) are decided meanwhile. One case's order holds within its partition.
+      partitionsConcurrently: PARTITIONS_AT_ONCE,
       onError: (err) => this.logger.warn({ err }, 'could not follow the inbound topics; retrying'),
     });
     this.logger.log({ group: groupId }, 'ledger consuming inbound topics');
