@@ -3,7 +3,7 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 // npm modules are matched by their resolved path.
-const VENDOR = '(^|/)node_modules/(@nestjs/|kafkajs/|pg/|pg-[^/]+/|@electric-sql/|@eventstore/|@kurrent/|ajv[^/]*/|jose/)';
+const VENDOR = '(^|/)node_modules/(@nestjs/|kafkajs/|@platformatic/kafka/|pg/|pg-[^/]+/|@electric-sql/|@eventstore/|@kurrent/|ajv[^/]*/|jose/)';
 
 module.exports = {
   forbidden: [
@@ -69,6 +69,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: ['/kafka/', '/postgres/', '/pglite/', '^test/'] },
       to: { path: '(^|/)node_modules/(kafkajs|pg|@electric-sql/pglite)/' },
+    },
+    {
+      name: 'platformatic-kafka-only-in-its-adapter',
+      comment: 'The second Kafka client, @platformatic/kafka, only under platformatic/ (its own adapter beside kafka/).',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: ['/platformatic/', '^test/'] },
+      to: { path: '(^|/)node_modules/@platformatic/kafka/' },
     },
     {
       name: 'telemetry-and-metrics-clients-in-their-lib',
