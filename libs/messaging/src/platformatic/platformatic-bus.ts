@@ -13,7 +13,7 @@ import {
 import { MESSAGE_FAULTS, publishError, retryRetriable } from '../bus-errors';
 import type { KafkaBusOptions } from '../kafka/kafka-bus';
 import { assertMessageKeys, type IncomingMessage, type MessageBus, type OutgoingMessage, type SubscribeOptions, type Subscription } from '../message-bus.port';
-import { platformaticOptions } from './platformatic-connection';
+import { forwardLog, platformaticOptions } from './platformatic-connection';
 
 /** The same options as the kafkajs adapter's: the port's semantics do not depend on the client. */
 export type PlatformaticBusOptions = KafkaBusOptions;
@@ -48,6 +48,8 @@ export class PlatformaticBus implements MessageBus {
     });
     // Creating a topic and electing its leaders takes more than the client's 5 s on a busy machine.
     this.admin = new Admin({ ...this.connection, timeout: 60_000 });
+    forwardLog(this.producer, options);
+    forwardLog(this.admin, options);
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
@@ -84,6 +86,7 @@ export class PlatformaticBus implements MessageBus {
       isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
       highWaterMark: 500,
     });
+    forwardLog(consumer, this.options);
     const subscription = new ConsumerSubscription(consumer, options, this.options, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     try {

@@ -1,4 +1,4 @@
-import { AuthenticationError, type BaseOptions, type Connection, type saslAuthenticateV2, type SASLOptions } from '@platformatic/kafka';
+import { AuthenticationError, type BaseOptions, type Connection, type ConnectionPoolEventPayload, type saslAuthenticateV2, type SASLOptions } from '@platformatic/kafka';
 import type { KafkaConnectionOptions } from '../kafka/kafka-connection';
 import { describeToken, refreshingToken, type ExpiringToken } from '../kafka/token-provider';
 
@@ -20,6 +20,21 @@ export function platformaticOptions(options: KafkaConnectionOptions): Pick<BaseO
     ...(options.ssl ? { tls: options.ssl.ca ? { ca: options.ssl.ca } : {} } : {}),
     ...(token ? { sasl: oauthBearer(token) } : {}),
   };
+}
+
+interface BrokerEvents {
+  on(event: 'client:broker:failed' | 'client:broker:disconnect', listener: (payload: ConnectionPoolEventPayload) => void): unknown;
+}
+
+/**
+ * The client logs only through the `debug` module; a logger cannot be plugged in. What an
+ * operator needs — a broker unreachable, a connection lost — comes from its events instead.
+ */
+export function forwardLog(client: BrokerEvents, options: KafkaConnectionOptions): void {
+  const log = options.log;
+  if (!log) return;
+  client.on('client:broker:failed', ({ broker }) => log('warn', `cannot connect to the Kafka broker at ${broker.host}:${broker.port}`, { clientId: options.clientId }));
+  client.on('client:broker:disconnect', ({ broker }) => log('info', `connection to the Kafka broker at ${broker.host}:${broker.port} closed`, { clientId: options.clientId }));
 }
 
 /**
