@@ -1,6 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { KafkaAccessControl } from '../kafka/kafka-access';
 import { messageBusContract } from '../message-bus.contract';
 import { PlatformaticBus } from './platformatic-bus';
 import { testKafkaConnection, testKafkaSecurity } from '@passerelle/testing';
@@ -51,6 +52,23 @@ describe('@platformatic/kafka on the secured broker: refusals named', () => {
 
     await expect(member.subscribe({ groupId: `demo.stranger.${randomUUID()}`, topics: [topic], handleBatch: async () => undefined })).rejects.toMatchObject({
       type: 'TOPIC_AUTHORIZATION_FAILED',
+    });
+  }, 60_000);
+
+  it('rejects subscribe when the consumer can never join: a topic it may read, a group it may not', async () => {
+    const topic = `contract.group-acl.${randomUUID()}`;
+    const principal = `demo.reader-${randomUUID().slice(0, 8)}`;
+    await open(new PlatformaticBus(testKafkaConnection(undefined, 'platformatic-admin'))).ensureTopics([topic]);
+    const access = new KafkaAccessControl(testKafkaConnection(undefined, 'platformatic-acl'));
+    try {
+      await access.reconcile([{ principal, resource: 'topic', pattern: 'literal', name: topic, operation: 'read' }], (p) => p === principal);
+    } finally {
+      await access.close();
+    }
+    const member = open(new PlatformaticBus({ ...testKafkaConnection(principal, 'platformatic-reader'), createTopics: false }));
+
+    await expect(member.subscribe({ groupId: `someone-else.${randomUUID()}`, topics: [topic], handleBatch: async () => undefined })).rejects.toMatchObject({
+      type: 'GROUP_AUTHORIZATION_FAILED',
     });
   }, 60_000);
 });
