@@ -3,7 +3,7 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 // npm modules are matched by their resolved path.
-const VENDOR = '(^|/)node_modules/(@nestjs/|kafkajs/|pg/|pg-[^/]+/|@electric-sql/|@eventstore/|@kurrent/|ajv[^/]*/|jose/)';
+const VENDOR = '(^|/)node_modules/(@nestjs/|kafkajs/|@platformatic/kafka/|pg/|pg-[^/]+/|@electric-sql/|@eventstore/|@kurrent/|ajv[^/]*/|jose/)';
 
 module.exports = {
   forbidden: [
@@ -71,6 +71,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/(kafkajs|pg|@electric-sql/pglite)/' },
     },
     {
+      name: 'platformatic-kafka-only-in-its-adapter',
+      comment: 'The second Kafka client, @platformatic/kafka, only under platformatic/ (its own adapter beside kafka/).',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: ['/platformatic/', '^test/'] },
+      to: { path: '(^|/)node_modules/@platformatic/kafka/' },
+    },
+    {
       name: 'telemetry-and-metrics-clients-in-their-lib',
       comment: 'OpenTelemetry (SDK, exporters, API) only in libs/telemetry, its SDK only under otel/; prom-client only in libs/metrics: apps use @passerelle/telemetry and @passerelle/metrics.',
       severity: 'error',
@@ -92,7 +99,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)dist/|^test/fixtures/' },
+    // Our build output only: a package's own dist/ (jose, @platformatic/kafka resolve there) is a dependency to check.
+    exclude: { path: '^dist/|^test/fixtures/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },

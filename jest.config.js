@@ -21,8 +21,8 @@ const swc = [
   },
 ];
 
-// NestJS 12 and jose 6 ship as ES modules; jest's loader needs them compiled to CommonJS.
-const esmPackages = ['@nestjs', 'jose', 'file-type', 'uid', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras'];
+// NestJS 12, jose 6 and @platformatic/kafka ship as ES modules; jest's loader needs them compiled to CommonJS.
+const esmPackages = ['@nestjs', '@platformatic', 'jose', 'file-type', 'uid', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras'];
 
 const common = {
   rootDir: __dirname,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { HUB_ADMIN_PRINCIPAL, inboundTopic, outboundTopic } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
-import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
+import { KafkaBus, type KafkaClient, type OutgoingMessage } from '@passerelle/messaging';
 import { HubKeyRing } from '@passerelle/identity';
 import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, provideKafka, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
@@ -459,6 +459,54 @@ export async function sealingBenchmark(infra: Infrastructure): Promise<Figure[]>
   }
 }
 
+/**
+ * kafkajs against @platformatic/kafka (issue 17), in one run on one broker: the two raw pipes
+ * on the same topics and load, then the ledger + relay stack on each client
+ * (PASSERELLE_KAFKA_CLIENT), the load still produced and counted through kafkajs so that only
+ * the hub's client changes. `PASSERELLE_BENCH_QUICK=1` runs 5 s of each, to check the bench itself.
+ */
+export async function kafkaClientsBenchmark(infra: Infrastructure): Promise<Figure[]> {
+  const seconds = process.env.PASSERELLE_BENCH_QUICK === '1' ? 5 : SUSTAINED_S;
+  const rates: Record<'stack' | 'raw', Partial<Record<KafkaClient, { rate: number; perSecond: number[] }>>> = { stack: {}, raw: {} };
+  for (const client of ['kafkajs', 'platformatic'] as const) {
+    process.stderr.write(`bench: kafka-clients: the stack on ${client}…\n`);
+    const { kafka, bus, prefix, orgs, counter, ledger, relay } = await stack(infra, undefined, { PASSERELLE_KAFKA_CLIENT: client });
+    try {
+      rates.stack[client] = await sustained(bus, orgs, counter, [ledger.child, relay.child], serviceMessage, seconds);
+      await Promise.all([stop(ledger), stop(relay)]);
+      // Both raw pipes once, on the first stack's topics, with the hub stopped.
+      for (const pipeClient of client === 'kafkajs' ? (['kafkajs', 'platformatic'] as const) : []) {
+        process.stderr.write(`bench: kafka-clients: the raw pipe on ${pipeClient}…\n`);
+        const pipe = await startRawPipe(kafka, prefix, orgs, pipeClient);
+        try {
+          rates.raw[pipeClient] = await sustained(bus, orgs, counter, [pipe], serviceMessage, seconds);
+        } finally {
+          pipe.kill('SIGTERM');
+        }
+      }
+    } finally {
+      await Promise.allSettled([stop(ledger), stop(relay)]);
+      await bus.close();
+    }
+  }
+  const figure = (what: 'stack' | 'raw', benchmark: string, note: string): Figure => {
+    const [ours, theirs] = [rates[what].platformatic!, rates[what].kafkajs!];
+    return {
+      benchmark,
+      unit: 'events/s',
+      value: ours.rate,
+      rounds: ours.perSecond,
+      baseline: { name: what === 'stack' ? 'the same stack on kafkajs' : 'raw kafkajs pipe', value: theirs.rate, rounds: theirs.perSecond },
+      ratio: ours.rate / theirs.rate,
+      note,
+    };
+  };
+  return [
+    figure('raw', 'raw consume→produce pipe on @platformatic/kafka', `sustained ${seconds} s each; the same topics and load, one after the other`),
+    figure('stack', 'e2e ledger + relay on @platformatic/kafka (PASSERELLE_KAFKA_CLIENT=platformatic)', `sustained ${seconds} s each; load produced and counted through kafkajs in both`),
+  ];
+}
+
 function sealedMessage(owner: Org, n: number): Promise<OutgoingMessage> {
   const caseId = owner.cases[n % owner.cases.length]!;
   return message(owner, caseId, 'ServiceRequested', { service: `svc-${n}`, description: 'x'.repeat(200), requestedAt: new Date().toISOString(), provider: owner.org.id });
@@ -516,7 +564,8 @@ async function stop(target: Started): Promise<void> {
   await target.exited;
 }
 
-async function startRawPipe(kafka: ProvidedKafka, prefix: string, orgs: Org[]): Promise<ChildProcess> {
+/** The raw pipe on `client`: raw-pipe.ts (kafkajs) or raw-pipe-platformatic.ts, each with its own group. */
+async function startRawPipe(kafka: ProvidedKafka, prefix: string, orgs: Org[], client: KafkaClient = 'kafkajs'): Promise<ChildProcess> {
   // Same transport as the hub: TLS and a hub-signed token (the super user's: a baseline
   // measures transport, not ACLs), valid for the whole run.
   const security: Record<string, string> =
@@ -525,7 +574,7 @@ async function startRawPipe(kafka: ProvidedKafka, prefix: string, orgs: Org[]): 
       : {};
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'dist/bench/raw-pipe.js'), kafka.brokers.join(','), `${prefix}-raw`, orgs.map((o) => inboundTopic(o.org.id)).join(','), ...orgs.map((o) => outboundTopic(o.org.id))],
+    [join(ROOT, RAW_PIPES[client]), kafka.brokers.join(','), `${prefix}-raw-${client}`, orgs.map((o) => inboundTopic(o.org.id)).join(','), ...orgs.map((o) => outboundTopic(o.org.id))],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...security } },
   );
   await new Promise<void>((resolve, reject) => {
@@ -534,6 +583,8 @@ async function startRawPipe(kafka: ProvidedKafka, prefix: string, orgs: Org[]): 
   });
   return child;
 }
+
+const RAW_PIPES: Record<KafkaClient, string> = { kafkajs: 'dist/bench/raw-pipe.js', platformatic: 'dist/bench/raw-pipe-platformatic.js' };
 
 /** Resident memory of a process, in KiB. */
 function rss(child: ChildProcess): number {

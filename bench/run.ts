@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendBenchmark } from './append.bench';
 import { consoleBenchmark } from './console.bench';
-import { e2eBenchmark, observabilityBenchmark, sealingBenchmark, soakBenchmark } from './e2e.bench';
+import { e2eBenchmark, kafkaClientsBenchmark, observabilityBenchmark, sealingBenchmark, soakBenchmark } from './e2e.bench';
 import { httpBenchmark } from './http.bench';
 import { Infrastructure } from './infrastructure';
 import { insightsBenchmark } from './insights.bench';
@@ -30,9 +30,10 @@ const BENCHMARKS: Record<string, (infra: Infrastructure) => Promise<Figure[]>> =
   insights: insightsBenchmark,
   soak: soakBenchmark,
   console: consoleBenchmark,
+  'kafka-clients': kafkaClientsBenchmark,
 };
-/** Run only when named: the soak alone takes ten minutes. */
-const ON_REQUEST = new Set(['soak']);
+/** Run only when named: the soak alone takes ten minutes; the client comparison is for issue 17's decision. */
+const ON_REQUEST = new Set(['soak', 'kafka-clients']);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -30,6 +30,7 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
     ['no-app-imports-another-app', 'apps/ledger/src/domain/case-file.ts → apps/relay/src/index.ts'],
     ['hub-imports-only-app-entry-points', 'apps/hub/src/components.ts → apps/relay/src/relay.module.ts'],
     ['vendor-clients-only-in-their-adapter', 'apps/gateway/src/gateway.service.ts → npm:pg'],
+    ['platformatic-kafka-only-in-its-adapter', 'apps/gateway/src/gateway.service.ts → npm:@platformatic'],
     ['production-code-never-imports-test-support', 'apps/gateway/src/gateway.service.ts → libs/testing/src/index.ts'],
   ])('%s catches %s', (rule, edge) => {
     expect(violations).toContainEqual(expect.stringMatching(new RegExp(`^${rule}: ${edge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)));

@@ -1,8 +1,10 @@
 export { MESSAGE_BUS } from './message-bus.port';
 export type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.port';
 export { InMemoryBus } from './in-memory/in-memory-bus';
-export { KafkaBus, PublishError, type KafkaBusOptions } from './kafka/kafka-bus';
-export { MessagingModule, createMessageBus, type MessagingOptions } from './messaging.module';
+export { PublishError } from './bus-errors';
+export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
+export { MessagingModule, createMessageBus, type KafkaClient, type MessagingOptions } from './messaging.module';
+export { PlatformaticBus, type PlatformaticBusOptions } from './platformatic/platformatic-bus';
 export { subscribeToTopicSet, type TopicSetOptions } from './topic-set-subscription';
 export { accessRuleKey, KafkaAccessControl, type AccessReconciliation, type AccessRule } from './kafka/kafka-access';
 export { type KafkaConnectionOptions } from './kafka/kafka-connection';

@@ -70,7 +70,7 @@ export async function runTarget(name: string, components: readonly Component[], 
     nest.useGlobalFilters(new HttpErrorsFilter(config.http.maxBodyBytes, denialsRecorder(nest)));
     SwaggerModule.setup('docs', nest, () => openApiDocument(nest, name, `The ${name} target: ${components.map((c) => c.name).join(', ')}`));
 
-    const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind };
+    const details: Record<string, unknown> = { store: config.store.kind, bus: config.bus.kind, ...(config.bus.kind === 'kafka' ? { kafkaClient: config.bus.client } : {}) };
     if (components.some((c) => c.needs.includes('store'))) {
       const db = app.get<SqlDatabase>(SQL_DATABASE);
       const instance = await identifyInstance(db);

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       brokers: ['k1:9092', 'k2:9092'],
       clientId: 'passerelle-ledger',
       security: { kind: 'sasl_ssl', caFile: '/etc/kafka/ca.pem', issuerKeysFile: '/etc/passerelle/keys.json', tokenTtlSeconds: 300 },
+      client: 'kafkajs',
     });
     expect(config.seedDemoFederation).toBe(false);
   });
@@ -44,7 +45,14 @@ describe('loadConfig', () => {
   });
 
   it('connects to Kafka in plaintext only when KAFKA_SECURITY=plaintext says so', () => {
-    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext' }).bus).toEqual({ kind: 'kafka', brokers: ['k1:9092'], clientId: 'passerelle', security: { kind: 'plaintext' } });
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext' }).bus).toEqual({ kind: 'kafka', brokers: ['k1:9092'], clientId: 'passerelle', security: { kind: 'plaintext' }, client: 'kafkajs' });
+  });
+
+  it('speaks to Kafka through @platformatic/kafka when PASSERELLE_KAFKA_CLIENT=platformatic says so, kafkajs otherwise', () => {
+    const kafka = { KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext' };
+    expect(loadConfig({ ...kafka, PASSERELLE_KAFKA_CLIENT: 'platformatic' }).bus).toMatchObject({ kind: 'kafka', client: 'platformatic' });
+    expect(loadConfig({ ...kafka, PASSERELLE_KAFKA_CLIENT: 'kafkajs' }).bus).toMatchObject({ client: 'kafkajs' });
+    expect(loadConfig(kafka).bus).toMatchObject({ client: 'kafkajs' });
   });
 
   it.each([
@@ -70,6 +78,7 @@ describe('loadConfig', () => {
       { KAFKA_BROKERS: 'k1:9092' },
       "KAFKA_BROKERS is set and Kafka is secured (SASL_SSL, the default), so PASSERELLE_KAFKA_ISSUER_KEYS must name the hub's Kafka key ring (npm run kafka:start prints it)",
     ],
+    [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'plaintext', PASSERELLE_KAFKA_CLIENT: 'rdkafka' }, 'PASSERELLE_KAFKA_CLIENT=rdkafka is unknown: use kafkajs (the default) or platformatic (@platformatic/kafka)'],
     [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SECURITY: 'ssl' }, 'KAFKA_SECURITY=ssl: use sasl_ssl (the default), or plaintext (unsafe: no encryption, no authentication)'],
     [{ KAFKA_BROKERS: 'k1:9092', PASSERELLE_KAFKA_ISSUER_KEYS: 'k.json', PASSERELLE_KAFKA_TOKEN_TTL: '5' }, 'PASSERELLE_KAFKA_TOKEN_TTL=5: a Kafka token lives from 30 to 3600 seconds'],
   ])('rejects %j saying what to fix', (env, message) => {

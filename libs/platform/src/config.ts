@@ -1,4 +1,5 @@
 import { readTracingSettings, type TracingSettings } from '@passerelle/telemetry';
+import type { KafkaClient } from '@passerelle/messaging';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -17,10 +18,10 @@ export type KafkaSecurity =
   /** KAFKA_SECURITY=plaintext: UNSAFE, no encryption, no authentication. */
   | { kind: 'plaintext' };
 
-/** Which bus carries messages: in-process (one process only), or a Kafka cluster. */
+/** Which bus carries messages: in-process (one process only), or a Kafka cluster through `client`. */
 export type BusConfig =
   | { kind: 'memory' }
-  | { kind: 'kafka'; brokers: string[]; clientId: string; security: KafkaSecurity };
+  | { kind: 'kafka'; brokers: string[]; clientId: string; security: KafkaSecurity; client: KafkaClient };
 
 /** Where case events live: the SQL store on `store` (default), or EventStoreDB. */
 export type EventsConfig = { kind: 'sql' } | { kind: 'esdb'; connectionString: string };
@@ -177,6 +178,15 @@ function brokers(raw: string): string[] {
   return list;
 }
 
+const KAFKA_CLIENTS: readonly KafkaClient[] = ['kafkajs', 'platformatic'];
+
+/** PASSERELLE_KAFKA_CLIENT: which client library speaks to Kafka (kafkajs by default). */
+function kafkaClient(raw: string | undefined): KafkaClient {
+  if (raw === undefined || raw === '') return 'kafkajs';
+  if (!(KAFKA_CLIENTS as readonly string[]).includes(raw)) throw new ConfigError(`PASSERELLE_KAFKA_CLIENT=${raw} is unknown: use kafkajs (the default) or platformatic (@platformatic/kafka)`);
+  return raw as KafkaClient;
+}
+
 function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   const kind = env.KAFKA_SECURITY ?? 'sasl_ssl';
   if (kind === 'plaintext') return { kind };
@@ -226,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, clientId = 'pas
   }
 
   const bus: BusConfig = env.KAFKA_BROKERS
-    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId, security: kafkaSecurity(env) }
+    ? { kind: 'kafka', brokers: brokers(env.KAFKA_BROKERS), clientId, security: kafkaSecurity(env), client: kafkaClient(env.PASSERELLE_KAFKA_CLIENT) }
     : { kind: 'memory' };
 
   let events: EventsConfig = { kind: 'sql' };

@@ -63,7 +63,7 @@ export function composeTarget(name: string, components: readonly Component[], co
   }
   if (needs.has('bus')) {
     const options: MessagingOptions =
-      config.bus.kind === 'kafka' ? { kind: 'kafka', ...kafkaConnection(config.bus, name), onConsumerLag: consumerLagObserver(metrics) } : config.bus;
+      config.bus.kind === 'kafka' ? { kind: 'kafka', client: config.bus.client, ...kafkaConnection(config.bus, name), onConsumerLag: consumerLagObserver(metrics) } : config.bus;
     imports.push(MessagingModule.forRoot(options));
     checks.push(['bus', MESSAGE_BUS]);
   }

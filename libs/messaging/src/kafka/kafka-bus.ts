@@ -1,5 +1,6 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { assertMessageKeys, type IncomingMessage, type MessageBus, type OutgoingMessage, type SubscribeOptions, type Subscription } from '../message-bus.port';
+import { publishError, retryRetriable } from '../bus-errors';
 import { kafkaClient, type KafkaConnectionOptions } from './kafka-connection';
 
 export interface KafkaBusOptions extends KafkaConnectionOptions {
@@ -41,7 +42,7 @@ export class KafkaBus implements MessageBus {
         messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       });
     } catch (err) {
-      throw publishError(topic, err);
+      throw publishError(topic, err, refusal(err));
     }
   }
 
@@ -51,7 +52,7 @@ export class KafkaBus implements MessageBus {
     // it may not read into TOPIC_AUTHORIZATION_FAILED now, rather than a consumer that joins
     // its group and then fetches nothing.
     else await this.describeTopics(options.topics);
-    const start = await retryRetriable(() => this.startPositions(options));
+    const start = await retryRetriable(() => this.startPositions(options), retriable);
     // A fetch returns as soon as data arrives; the wait bounds only idle polls, and with them
     // how long disconnect() (shutdown, rebalance) waits for the one in flight.
     const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 500, readUncommitted: true });
@@ -87,7 +88,7 @@ export class KafkaBus implements MessageBus {
       throw err;
     }
     // Made durable, so a consumer restarted before its first batch starts from the same place.
-    if (start.length > 0) await retryRetriable(() => consumer.commitOffsets(start));
+    if (start.length > 0) await retryRetriable(() => consumer.commitOffsets(start), retriable);
     return {
       close: async () => {
         this.consumers.delete(consumer);
@@ -100,7 +101,7 @@ export class KafkaBus implements MessageBus {
     await consumer.connect();
     // Right after a topic is created its partitions may not be known everywhere yet
     // (UNKNOWN_TOPIC_OR_PARTITION, retriable): wait that out.
-    await retryRetriable(() => consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false }));
+    await retryRetriable(() => consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false }), retriable);
     const running = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -142,7 +143,7 @@ export class KafkaBus implements MessageBus {
 
   private async describeTopics(topics: string[]): Promise<void> {
     await this.connectAdmin();
-    await retryRetriable(() => this.admin.fetchTopicMetadata({ topics }));
+    await retryRetriable(() => this.admin.fetchTopicMetadata({ topics }), retriable);
   }
 
   async ping(): Promise<Record<string, unknown>> {
@@ -195,47 +196,15 @@ export class KafkaBus implements MessageBus {
   }
 }
 
-/** Refusals that are about the messages themselves: sending them again cannot help. */
-const MESSAGE_FAULTS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TOPIC_EXCEPTION']);
-
-/**
- * A failed publish in our terms. Only a refusal of the messages themselves is final; anything
- * else — a broker away or restarting, a producer whose sequence the broker lost
- * (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID), kafkajs giving up its own retries — is
- * the bus, not the message, and is retriable, so no message is parked for an outage.
- */
-export class PublishError extends Error {
-  constructor(
-    readonly code: 'BUS.PUBLISH_FAILED' | 'BUS.MESSAGE_REFUSED',
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'PublishError';
-  }
-}
-
-function publishError(topic: string, err: unknown): PublishError {
+/** kafkajs names a broker's refusal in `type` (e.g. MESSAGE_TOO_LARGE). */
+function refusal(err: unknown): string | undefined {
   const type = (err as { type?: unknown }).type;
-  const message = err instanceof Error ? err.message : String(err);
-  if (typeof type === 'string' && MESSAGE_FAULTS.has(type)) return new PublishError('BUS.MESSAGE_REFUSED', `${topic} refused the messages (${type}): ${message}`, false, { cause: err });
-  return new PublishError('BUS.PUBLISH_FAILED', `could not publish to ${topic}: ${message}`, true, { cause: err });
+  return typeof type === 'string' ? type : undefined;
 }
 
-/**
- * Retries an admin operation while kafkajs calls its error retriable (e.g. the group
- * coordinator still loading right after a broker start), a bounded number of times.
- */
-async function retryRetriable<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (err) {
-      if (attempt >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
-    }
-  }
+/** kafkajs marks what it would retry itself. */
+function retriable(err: unknown): boolean {
+  return (err as { retriable?: boolean }).retriable === true;
 }
 
 function decodeHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {

@@ -1,5 +1,5 @@
 import { KafkaJSSASLAuthenticationError, type AuthenticationProviderArgs, type Mechanism } from 'kafkajs';
-import type { ExpiringToken } from './token-provider';
+import { describeToken, type ExpiringToken } from './token-provider';
 
 const SOH = '\u0001';
 
@@ -46,14 +46,3 @@ function sized(text: string): Buffer {
 
 // kafkajs' typings omit the constructor's message argument, which its code takes.
 const SaslAuthenticationError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
-
-/** What a user can check without the broker's log: who the token claims to be, by whom, until when. */
-function describeToken(value: string): string {
-  try {
-    const [header, payload] = value.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part!, 'base64url').toString('utf8')) as Record<string, unknown>);
-    const exp = typeof payload!.exp === 'number' ? new Date(payload!.exp * 1000).toISOString() : 'none';
-    return `sub ${String(payload!.sub)}, iss ${String(payload!.iss)}, aud ${JSON.stringify(payload!.aud)}, kid ${String(header!.kid)}, alg ${String(header!.alg)}, exp ${exp}`;
-  } catch {
-    return 'not a JWT';
-  }
-}

@@ -39,3 +39,14 @@ export function refreshingToken(
     return pending;
   };
 }
+
+/** What a user can check without the broker's log: who the token claims to be, by whom, until when. */
+export function describeToken(value: string): string {
+  try {
+    const [header, payload] = value.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part!, 'base64url').toString('utf8')) as Record<string, unknown>);
+    const exp = typeof payload!.exp === 'number' ? new Date(payload!.exp * 1000).toISOString() : 'none';
+    return `sub ${String(payload!.sub)}, iss ${String(payload!.iss)}, aud ${JSON.stringify(payload!.aud)}, kid ${String(header!.kid)}, alg ${String(header!.alg)}, exp ${exp}`;
+  } catch {
+    return 'not a JWT';
+  }
+}
