@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { CitizenDirectory } from '@passerelle/citizens';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope } from '@passerelle/contracts';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { EVENT_STORE, STORED_EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { METRICS, type Metrics } from '@passerelle/metrics';
 import { AccessDenials, AccessReads } from '@passerelle/platform';
 import type { Response } from 'express';
@@ -36,6 +36,8 @@ export class EventStreams implements OnModuleDestroy {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    // What a stream's purpose gate folds (grants) holds no personal field: read as stored, nothing opened.
+    @Inject(STORED_EVENT_STORE) private readonly stored: EventStore,
     private readonly fanout: LogFanout,
     @Inject(METRICS) metrics: Metrics,
     private readonly reads: AccessReads,
@@ -104,7 +106,7 @@ export class EventStreams implements OnModuleDestroy {
       return !why;
     };
     const { organization } = reader;
-    const gate = new PurposeGate(this.store, reader, this.reads, this.denials);
+    const gate = new PurposeGate(this.stored, reader, this.reads, this.denials);
     const live: { queue?: LiveQueue } = {};
     try {
       let position = after;
