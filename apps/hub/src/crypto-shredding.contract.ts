@@ -1,5 +1,6 @@
-import type { CaseEventEnvelope } from '@passerelle/contracts';
+import { outboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
+import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
 import { runTarget, type RunningTarget } from '@passerelle/platform';
 import { admitTestOrganization, caseEvent, type TestOrganization } from '@passerelle/testing';
 import { verifyBundle, type AuditBundle } from '@passerelle/verification';
@@ -8,7 +9,8 @@ import { inspect } from 'node:util';
 import { ALL_COMPONENTS } from './components';
 
 /**
- * Crypto-shredding end to end, on one hub (embedded PGlite or PostgreSQL): an address is
+ * Crypto-shredding end to end, on one hub (embedded PGlite, PostgreSQL, or PostgreSQL with Kafka — where the
+ * views follow the outbound topics and the organizations are sent the erasure): an address is
  * published, read in clear by the organization it is shared with, erased; then views, the
  * audit (case, checks, bundle, whole log) and insights still answer and verify, show the
  * field erased, and neither the database nor the logs hold the address anywhere.
@@ -135,6 +137,30 @@ export function cryptoShreddingScenario(name: string, environment: () => Promise
 
       // Views: the field erased, the rest as it was.
       expect(await addressOfB()).toEqual({ $erased: true });
+      // On Kafka, each organization that received the case is told, naming the citizen as it knows them.
+      const bus = hub.app.get<MessageBus>(MESSAGE_BUS);
+      if (bus.kind === 'kafka') {
+        const asB = ((await call(b, 'GET', `/cases/${caseId}`)).body.current as { ConsentRecorded: { citizen: string } }).ConsentRecorded.citizen;
+        const notices: Array<Record<string, unknown>> = [];
+        const subscription = await bus.subscribe({
+          groupId: `shred-notices-${randomUUID()}`,
+          topics: [outboundTopic(b.id)],
+          fromBeginning: true,
+          handleBatch: async (messages) => {
+            for (const m of messages) {
+              const envelope = JSON.parse(m.value.toString()) as Record<string, unknown>;
+              if (envelope.type === 'passerelle.privacy.CitizenDataErased.v1' && envelope.caseid === caseId) notices.push(envelope);
+            }
+          },
+        });
+        try {
+          await until(() => notices.length > 0);
+        } finally {
+          await subscription.close();
+        }
+        expect(notices[0]).toMatchObject({ id: `erasure-${caseId}`, source: 'urn:passerelle:hub', caseid: caseId, data: { citizen: asB, legalBasis: 'GDPR art. 17(1)(a)' } });
+        expect(asB).toMatch(/^ps-/);
+      }
       // Audit: the case, each event, the whole log, the bundle offline — all verify, the erased event attested.
       const verified = await call(hubOrg, 'GET', `/audit/cases/${caseId}/verification`, undefined, ['auditor']);
       expect(verified.body).toMatchObject({ ok: true, eventsVerified: 6, attested: 2 });

@@ -231,6 +231,48 @@ describe('the embedded hub: gateway, views and event stream', () => {
     expect(counts.get('publish CASE.NOT_FOUND')).toBeGreaterThanOrEqual(1);
   });
 
+  /** A case A opened, B invited and granted `grant` (AccessGranted of that version); returns once B's view reflects it. */
+  async function purposeCase(caseId: string, grant: Record<string, unknown>, version = 2): Promise<string> {
+    for (const event of [
+      await caseEvent(a.id, caseId, 'CaseOpened', { owner: a.id, citizen: 'cit-1', title: 'Purpose-bound', openedAt: now() }),
+      await caseEvent(a.id, caseId, 'ParticipantInvited', { organization: b.id, role: 'observer', invitedBy: a.id, reason: 'test' }),
+      await caseEvent(a.id, caseId, 'AccessGranted', { organization: b.id, grantedBy: a.id, purpose: 'in plain words', ...grant }, {}, version),
+    ]) {
+      expect(await publish(a, event)).toMatchObject({ status: 201 });
+    }
+    // Waits on B's view in the database: a read over HTTP would be in the access log.
+    const db = hub.app.get<SqlDatabase>(SQL_DATABASE);
+    await until(async () => String((await db.query<{ revision: string }>('SELECT revision FROM view_cases WHERE organization = $1 AND case_id = $2', [b.id, caseId])).rows[0]?.revision) === '2');
+    return caseId;
+  }
+
+  it('lists only the cases a grant serves the stated purpose for (the owner all of its own), filling the page past those left out; each in the case’s access log', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const older = await purposeCase(`case-pl${tag}-1`, { categories: ['case'], purpose: 'v1' }, 1);
+    const newer = await purposeCase(`case-pl${tag}-2`, { categories: ['case'], purposes: ['eligibility-check'] });
+    const list = async (org: TestOrganization, purpose?: string, query = '') =>
+      (await read(org, `/cases?q=pl${tag}${query}`, purpose ? { 'passerelle-purpose': purpose } : {})).body as unknown as Array<{ caseId: string }>;
+
+    expect((await list(b, 'eligibility-check; benefit review')).map((c) => c.caseId)).toEqual([newer]);
+    expect((await list(b)).map((c) => c.caseId)).toEqual([older]); // no header: service-delivery, which only the v1 grant serves
+    // The newest case is left out, and the page still holds one case.
+    expect((await list(b, 'service-delivery', '&limit=1')).map((c) => c.caseId)).toEqual([older]);
+    expect(await list(b, 'audit')).toEqual([]);
+    expect((await list(a, 'audit')).map((c) => c.caseId)).toEqual([newer, older]);
+    expect(await read(b, `/cases?q=pl${tag}`, { 'passerelle-purpose': 'licence photo request' })).toMatchObject({ status: 400, body: { code: 'ACCESS.UNKNOWN_PURPOSE' } });
+
+    const log = (await read(auditor, `/cases/${newer}/access-log`, {}, ['auditor'])).body as unknown as Array<Record<string, unknown>>;
+    const withheld = (purpose: string) =>
+      expect.objectContaining({ kind: 'denied', outcome: 'denied', action: 'read', organization: b.id, status: 403, code: 'ACCESS.PURPOSE_NOT_GRANTED', purpose, target: 'GET /cases' });
+    expect(log).toEqual([
+      expect.objectContaining({ kind: 'read', outcome: 'served', via: 'list', organization: b.id, purpose: 'eligibility-check', note: 'benefit review', revision: 2 }),
+      withheld('service-delivery'),
+      withheld('service-delivery'),
+      withheld('audit'),
+      expect.objectContaining({ kind: 'read', outcome: 'served', via: 'list', organization: a.id, purpose: 'audit' }),
+    ]);
+  });
+
   it('lists the caller’s cases, searched by part of the id or title (wildcards taken literally), bounded by limit', async () => {
     const caseId = `case-${randomUUID().slice(0, 8)}`;
     const title = `Permis 100%_${randomUUID().slice(0, 6)}`;
@@ -298,12 +340,12 @@ describe('the embedded hub: gateway, views and event stream', () => {
 
   describe('the event stream (SSE)', () => {
     /** Opens a stream; collects events; `pause()` stops reading the socket, like a stuck client. */
-    function open(token: string, lastEventId?: string) {
+    function open(token: string, lastEventId?: string, headers: Record<string, string> = {}) {
       const events: Array<{ id: string; data: CaseEventEnvelope }> = [];
       const ends: Array<{ code: string; message: string }> = [];
       const state = { finished: false };
       let response: IncomingMessage | undefined;
-      const request = get(`${hub.url}/events/stream`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } }, (res) => {
+      const request = get(`${hub.url}/events/stream`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}), ...headers } }, (res) => {
         response = res;
         let pending = '';
         res.setEncoding('utf8').on('data', (chunk: string) => {
@@ -424,6 +466,39 @@ describe('the embedded hub: gateway, views and event stream', () => {
         subscribe.mockRestore();
       }
     }, 90_000);
+
+    it('streams only the cases a grant serves the stated purpose for; a revocation stops them mid-stream; each in the case’s access log', async () => {
+      const tag = randomUUID().slice(0, 6);
+      const forService = await purposeCase(`case-sv${tag}`, { categories: ['case'], purpose: 'v1' }, 1);
+      const forEligibility = await purposeCase(`case-el${tag}`, { categories: ['case'], purposes: ['eligibility-check'] });
+      const stream = open(await b.token(['subscriber']), undefined, { 'passerelle-purpose': 'eligibility-check; benefit review' });
+      const ofCase = (caseId: string) => stream.events.filter((e) => e.data.caseid === caseId).map((e) => e.data.type);
+      await until(() => ofCase(forEligibility).length === 2);
+      expect(ofCase(forEligibility)).toEqual(['passerelle.case.ParticipantInvited.v1', 'passerelle.case.AccessGranted.v2']);
+      expect(ofCase(forService)).toEqual([]); // its v1 grant serves service-delivery, not eligibility-check
+
+      // Revoked: the revocation and what follows are no longer streamed; a later case granted for the purpose still is.
+      expect(await publish(a, await caseEvent(a.id, forEligibility, 'AccessRevoked', { organization: b.id, categories: ['case'], revokedBy: a.id, reason: 'done' }))).toMatchObject({ status: 201 });
+      // (Each event is judged as it is sent: whether this case's invitation, sent before its grant, is streamed depends on when the stream met it.)
+      const sentinel = await purposeCase(`case-se${tag}`, { categories: ['case'], purposes: ['eligibility-check'] });
+      await until(() => ofCase(sentinel).includes('passerelle.case.AccessGranted.v2'));
+      expect(ofCase(forEligibility)).toHaveLength(2);
+      stream.close();
+
+      const logOf = async (caseId: string) => (await read(a, `/cases/${caseId}/access-log`)).body as unknown as Array<Record<string, unknown>>;
+      expect(await logOf(forEligibility)).toEqual([
+        expect.objectContaining({ kind: 'read', outcome: 'served', via: 'stream', organization: b.id, purpose: 'eligibility-check', note: 'benefit review', revision: 1 }),
+        expect.objectContaining({ kind: 'denied', outcome: 'denied', action: 'read', organization: b.id, status: 403, code: 'ACCESS.PURPOSE_NOT_GRANTED', purpose: 'eligibility-check', target: 'GET /events/stream' }),
+      ]);
+      expect(await logOf(forService)).toEqual([
+        expect.objectContaining({ kind: 'denied', code: 'ACCESS.PURPOSE_NOT_GRANTED', purpose: 'eligibility-check', target: 'GET /events/stream', reason: `left out of the event stream: ${b.id} may not read ${forService} for eligibility-check: it holds grants for service-delivery only` }),
+      ]);
+    }, 60_000);
+
+    it('refuses a stream for a purpose outside the catalogue with 400 ACCESS.UNKNOWN_PURPOSE', async () => {
+      const response = await fetch(`${hub.url}/events/stream`, { headers: { authorization: `Bearer ${await b.token(['subscriber'])}`, 'passerelle-purpose': 'marketing' } });
+      expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 400, body: { code: 'ACCESS.UNKNOWN_PURPOSE' } });
+    });
 
     it('ends a stream when its token expires, with a last event saying so (TOKEN.EXPIRED)', async () => {
       const caseId = await sharedCase();

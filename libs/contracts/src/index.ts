@@ -57,8 +57,9 @@ export { addressChangedV1ToV2, serviceRequestedV1ToV2, upcast, upcastEnvelope, U
 export { EXCHANGE_HEADERS, inboundTopic, outboundTopic, parseTopic, receiptsTopic, type TopicKind } from './exchange/topics';
 export { HUB_ADMIN_PRINCIPAL, hubPrincipal, hubServiceAccess, managedByHub, organizationAccess } from './exchange/kafka-access';
 export type { AcceptedReceipt, Receipt, ReceiptError, RejectedReceipt } from './exchange/receipt';
-export { ACCESS_DENIED, ACCESS_STREAM_PREFIX, accessStreamId, CASE_VIEWED, denialStatusOf, type AccessDenial } from './exchange/access-log';
+export { ACCESS_DENIED, ACCESS_STREAM_PREFIX, accessStreamId, CASE_VIEWED, denialStatusOf, type AccessDenial, type CaseRead } from './exchange/access-log';
 export { DEFAULT_PURPOSE, isPurpose, parsePurposeHeader, PURPOSE_CODES, PURPOSES, type Purpose, type PurposeStatement, type StatedPurpose } from './exchange/purposes';
+export { ENTITLEMENT_EVENT_TYPES, evolveEntitlement, initialEntitlement, purposeRefusal, purposesServed, type ReadEntitlement } from './exchange/read-entitlement';
 export { openSchemaTables, readRegisteredSchemas, RegisteredValidator } from './registry/registered-schemas';
 export {
   CASE_STREAM_PREFIX,

@@ -6,3 +6,4 @@ export { runTarget, main, StartupError, type RunningTarget } from './bootstrap';
 export { HealthController, type Dependency } from './health/health.controller';
 export { Caller, RequireRole, TokenGuard } from './auth/auth';
 export { AccessDenials, type DeniedAttempt } from './access/access-denials';
+export { AccessReads, type ServedRead } from './access/access-reads';

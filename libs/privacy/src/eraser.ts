@@ -1,5 +1,6 @@
+import { caseEventMetadata, caseStreamId, type CaseEventEnvelope } from '@passerelle/contracts';
 import type { EventStore } from '@passerelle/event-store';
-import { DuplicateEventId, WrongExpectedRevision } from '@passerelle/event-store';
+import { DuplicateEventId, StreamNotFound, WrongExpectedRevision } from '@passerelle/event-store';
 import type { CitizenKeys, ErasureRequest } from './citizen-keys';
 import { PrivacyError } from './privacy.errors';
 
@@ -19,6 +20,28 @@ export interface CitizenDataErased {
 }
 
 /**
+ * Who is told of an erasure, decided when it is recorded (in the CitizenDataErased event's
+ * metadata, under the hash chain): for each case about the citizen, every organization in the
+ * audience of any of its events — each holds some of the case, perhaps the citizen's personal
+ * fields. The relay tells each of them, case by case.
+ */
+export interface ErasureNotice {
+  caseId: string;
+  audience: string[];
+  /**
+   * The case's CaseOpened as it names the citizen: its publisher and the publisher's reference.
+   * The relay tells each organization of the citizen as it was shown them in that case.
+   */
+  opened?: { publisher: string; citizen: string };
+}
+
+/** The notices a stored CitizenDataErased event carries (none for one recorded before they were). */
+export function erasureNoticesOf(event: { metadata: Record<string, unknown> }): ErasureNotice[] {
+  const notify = event.metadata.notify;
+  return Array.isArray(notify) ? (notify as ErasureNotice[]) : [];
+}
+
+/**
  * Erases a citizen's personal data by destroying their data key, so that it completes or
  * never started, whatever crashes: (1) the request is recorded on the key (from then on
  * every reader sees the fields erased), (2) the CitizenDataErased event is appended to the
@@ -31,6 +54,8 @@ export class Eraser {
     private readonly keys: CitizenKeys,
     private readonly store: EventStore,
     private readonly now: () => Date = () => new Date(),
+    /** The cases about a hub-side citizen (the citizen directory's); without it, no organization is told. */
+    private readonly casesOf?: (citizen: string) => Promise<string[]>,
   ) {}
 
   async erase(request: Omit<ErasureRequest, 'eventId' | 'requestedAt'> & { recordedBy: CitizenDataErased['recordedBy']; requestedAt?: string }): Promise<CitizenDataErased & { eventId: string }> {
@@ -69,13 +94,35 @@ export class Eraser {
       // The instant the request was recorded: step (1), when the key stopped opening anything.
       erasedAt: request.erasedAt ?? request.requestedAt,
     };
+    const notify = await this.notices(request.citizen);
     try {
-      await this.store.appendToStream(erasureStreamId(request.citizen), [{ id: request.eventId, type: CITIZEN_DATA_ERASED, data: data as unknown as Record<string, unknown>, metadata: {} }], 'no_stream');
+      await this.store.appendToStream(erasureStreamId(request.citizen), [{ id: request.eventId, type: CITIZEN_DATA_ERASED, data: data as unknown as Record<string, unknown>, metadata: { notify } }], 'no_stream');
     } catch (err) {
       // Appended before a crash: the very event is there already.
       if (!(err instanceof WrongExpectedRevision || err instanceof DuplicateEventId)) throw err;
     }
     await this.keys.completeErasure(request.citizen);
     return { ...data, eventId: request.eventId };
+  }
+
+  /** For each case about the citizen, the organizations that received any of it. */
+  private async notices(citizen: string): Promise<ErasureNotice[]> {
+    const notices: ErasureNotice[] = [];
+    for (const caseId of (await this.casesOf?.(citizen)) ?? []) {
+      const audience = new Set<string>();
+      let opened: ErasureNotice['opened'];
+      try {
+        for (const event of await this.store.readStream(caseStreamId(caseId))) {
+          const { audience: of, publisher } = caseEventMetadata(event);
+          for (const organization of of ?? []) audience.add(organization);
+          const envelope = event.data as unknown as CaseEventEnvelope;
+          if (/\.CaseOpened\.v\d+$/.test(envelope.type) && typeof envelope.data.citizen === 'string') opened = { publisher, citizen: envelope.data.citizen };
+        }
+      } catch (err) {
+        if (!(err instanceof StreamNotFound)) throw err;
+      }
+      if (audience.size > 0) notices.push({ caseId, audience: [...audience].sort(), ...(opened ? { opened } : {}) });
+    }
+    return notices;
   }
 }

@@ -8,5 +8,5 @@ export { CitizenKeys, type CitizenKey, type ErasureRequest } from './citizen-key
 export { eraseFields, fieldAad, openFields, personalFields, sealFields, UNREADABLE } from './personal-fields';
 export { PersonalData, personalMetadataOf, type PersonalMetadata, type SealedEventLike } from './personal-data';
 export { OpeningEventStore } from './opening-event-store';
-export { CITIZEN_DATA_ERASED, ERASURE_STREAM_PREFIX, Eraser, erasureStreamId, type CitizenDataErased } from './eraser';
+export { CITIZEN_DATA_ERASED, ERASURE_STREAM_PREFIX, Eraser, erasureNoticesOf, erasureStreamId, type CitizenDataErased, type ErasureNotice } from './eraser';
 export { ERASER, openPersonalData, PERSONAL_DATA, PrivacyModule, type PrivacyOptions } from './privacy.module';

@@ -1,4 +1,5 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { CitizenDirectory } from '@passerelle/citizens';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { STORED_EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { CitizenKeys } from './citizen-keys';
@@ -52,7 +53,11 @@ export class PrivacyModule {
           inject: [SQL_DATABASE],
           useFactory: (db: SqlDatabase) => openPersonalData(db, options.kekFile),
         },
-        { provide: ERASER, inject: [PERSONAL_DATA, STORED_EVENT_STORE], useFactory: (personal: PersonalData, store: EventStore) => new Eraser(personal.keys, store) },
+        {
+          provide: ERASER,
+          inject: [PERSONAL_DATA, STORED_EVENT_STORE, { token: CitizenDirectory, optional: true }],
+          useFactory: (personal: PersonalData, store: EventStore, citizens?: CitizenDirectory) => new Eraser(personal.keys, store, undefined, citizens && ((citizen) => citizens.casesOf(citizen))),
+        },
         PendingErasures,
       ],
       exports: [PERSONAL_DATA, ERASER],

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { CitizenDirectory } from '@passerelle/citizens';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope } from '@passerelle/contracts';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
+import { EVENT_STORE, STORED_EVENT_STORE, type EventStore, type RecordedEvent } from '@passerelle/event-store';
 import { METRICS, type Metrics } from '@passerelle/metrics';
+import { AccessDenials, AccessReads } from '@passerelle/platform';
 import type { Response } from 'express';
 import { LogFanout, type LiveQueue } from './log-fanout';
+import { PurposeGate, type StreamReader } from './purpose-gate';
 
 const HEARTBEAT_MS = 15_000;
 /** Events per read while a stream catches up from the store. */
@@ -22,7 +24,9 @@ export type StreamEnd = 'client-gone' | 'token-expired' | 'shutdown';
  * store at its own pace, then takes live events from the one shared log follower; a slow
  * client waits for its own socket to drain and holds up nobody else. A stream ends when the
  * client goes away (even while its socket is backed up), when the application stops, or when
- * the caller's token expires — then with a final `event: end` saying so.
+ * the caller's token expires — then with a final `event: end` saying so. A stream is bound to
+ * the purpose its reader stated (PurposeGate): events of a case no grant of its serves it for
+ * are left out.
  */
 @Injectable()
 export class EventStreams implements OnModuleDestroy {
@@ -32,8 +36,12 @@ export class EventStreams implements OnModuleDestroy {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    // What a stream's purpose gate folds (grants) holds no personal field: read as stored, nothing opened.
+    @Inject(STORED_EVENT_STORE) private readonly stored: EventStore,
     private readonly fanout: LogFanout,
     @Inject(METRICS) metrics: Metrics,
+    private readonly reads: AccessReads,
+    private readonly denials: AccessDenials,
     @Optional() private readonly citizens?: CitizenDirectory,
   ) {
     const open = this.open;
@@ -53,9 +61,9 @@ export class EventStreams implements OnModuleDestroy {
   }
 
   /** Streams until the client goes away, the token expires or the application stops; says which. */
-  serve(organization: string, after: bigint, expiresAt: Date, response: Response, onClose: (listener: () => void) => void): Promise<StreamEnd> {
+  serve(reader: StreamReader, after: bigint, expiresAt: Date, response: Response, onClose: (listener: () => void) => void): Promise<StreamEnd> {
     let stop!: (why: StreamEnd) => void;
-    const done = this.stream(organization, after, expiresAt, response, onClose, (s) => {
+    const done = this.stream(reader, after, expiresAt, response, onClose, (s) => {
       stop = s;
     });
     this.open.set(stop, done);
@@ -63,7 +71,7 @@ export class EventStreams implements OnModuleDestroy {
   }
 
   private async stream(
-    organization: string,
+    reader: StreamReader,
     after: bigint,
     expiresAt: Date,
     response: Response,
@@ -97,6 +105,8 @@ export class EventStreams implements OnModuleDestroy {
       if (!response.write(frame)) await Promise.race([new Promise<void>((resolve) => response.once('drain', resolve)), ended]);
       return !why;
     };
+    const { organization } = reader;
+    const gate = new PurposeGate(this.stored, reader, this.reads, this.denials);
     const live: { queue?: LiveQueue } = {};
     try {
       let position = after;
@@ -106,7 +116,7 @@ export class EventStreams implements OnModuleDestroy {
           const page = await Promise.race([this.store.readAll({ fromPosition: position, limit: PAGE, filter: { streamPrefix: CASE_STREAM_PREFIX } }), ended]);
           if (typeof page === 'string') return page;
           for (const event of page) {
-            if (!(await this.sendEvent(organization, event, send))) return why!;
+            if (!(await this.sendEvent(organization, gate, event, send))) return why!;
             position = event.position;
           }
           if (page.length < PAGE) break;
@@ -126,7 +136,7 @@ export class EventStreams implements OnModuleDestroy {
           }
           for (const event of taken) {
             if (event.position <= position) continue;
-            if (!(await this.sendEvent(organization, event, send))) return why!;
+            if (!(await this.sendEvent(organization, gate, event, send))) return why!;
             position = event.position;
           }
         }
@@ -146,8 +156,9 @@ export class EventStreams implements OnModuleDestroy {
     }
   }
 
-  private async sendEvent(organization: string, event: RecordedEvent, send: (frame: string) => Promise<boolean>): Promise<boolean> {
+  private async sendEvent(organization: string, gate: PurposeGate, event: RecordedEvent, send: (frame: string) => Promise<boolean>): Promise<boolean> {
     if (!caseEventMetadata(event).audience.includes(organization)) return true;
+    if (!(await gate.admits(event))) return true;
     const committed = committedEnvelope(event);
     // The citizen as this organization knows it: its own pairwise pseudonym (the store keeps what was signed).
     const envelope = this.citizens ? { ...committed, data: await this.citizens.presentData(organization, caseEventMetadata(event).publisher, committed.data) } : committed;

@@ -591,7 +591,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The cases the caller’s organization takes part in, most recently updated first */
+        /**
+         * The cases the caller’s organization takes part in and may read for the stated purpose, most recently updated first
+         * @description Bound to the purpose as a read of one case is: a case is listed when the caller owns it or holds a grant in force serving the purpose, and left out otherwise. Each case listed is a read in its access log (via: list), each case left out a denial (403 ACCESS.PURPOSE_NOT_GRANTED).
+         */
         get: operations["CasesController_list"];
         put?: never;
         post?: never;
@@ -746,7 +749,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events of every committed event the caller’s organization is entitled to, in log order
-         * @description The stream ends when the token expires, with a last `event: end` whose data is `{"code":"TOKEN.EXPIRED",…}`: reconnect with a new token and Last-Event-ID.
+         * @description Bound to the purpose stated in Passerelle-Purpose as a read of one case is: events of a case the caller neither owns nor holds a grant in force for that serves the purpose are left out (a denial, 403 ACCESS.PURPOSE_NOT_GRANTED, in the case’s access log; a read, via: stream, for a case whose events are sent: once per connection and case, and again when that changes). The stream ends when the token expires, with a last `event: end` whose data is `{"code":"TOKEN.EXPIRED",…}`: reconnect with a new token and Last-Event-ID.
          */
         get: operations["EventsStreamController_stream"];
         put?: never;
@@ -2369,19 +2372,22 @@ export interface operations {
                 /** @description at most 2000 (default 500) */
                 limit?: string;
             };
-            header?: never;
+            header?: {
+                /** @description why the case is read: a purpose of the federation's catalogue (eligibility-check, service-delivery, audit), optionally followed by "; " and a note, e.g. "eligibility-check; renewal 2027"; absent: service-delivery. Kept in the access log */
+                "Passerelle-Purpose"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            200: {
+            /** @description ACCESS.UNKNOWN_PURPOSE: the stated purpose is not in the catalogue (GET /federation/purposes); REQUEST.INVALID_QUERY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            "4XX": components["responses"]["Refused"];
         };
     };
     CasesController_get: {
@@ -2712,6 +2718,8 @@ export interface operations {
                 lastEventId: string;
             };
             header?: {
+                /** @description why the events are read: a purpose of the federation's catalogue (eligibility-check, service-delivery, audit), optionally followed by "; " and a note; absent: service-delivery. Kept in the access log */
+                "Passerelle-Purpose"?: string;
                 /** @description resume after this event (the id of the last event received) */
                 "Last-Event-ID"?: string;
             };
@@ -2720,13 +2728,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            /** @description ACCESS.UNKNOWN_PURPOSE: the stated purpose is not in the catalogue (GET /federation/purposes); REQUEST.INVALID_LAST_EVENT_ID */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            "4XX": components["responses"]["Refused"];
         };
     };
     AsyncApiController_asyncapi: {

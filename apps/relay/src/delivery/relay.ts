@@ -7,7 +7,9 @@ import { MESSAGE_BUS, type MessageBus, type OutgoingMessage } from '@passerelle/
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { describeStoreEvent, ParkingLot, PoisonGuard, restoreStoreEvent } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
+import { ERASURE_STREAM_PREFIX, type ErasureNotice } from '@passerelle/privacy';
 import { startSpan, traceHeaders, type Span } from '@passerelle/telemetry';
+import { erasureMessages } from './erasure-notices';
 
 /**
  * Delivers every committed case event to the outbound topic of each organization entitled to
@@ -15,7 +17,7 @@ import { startSpan, traceHeaders, type Span } from '@passerelle/telemetry';
  * by construction. It follows the global log from a durable checkpoint, publishes a batch,
  * and moves the checkpoint only once the bus acknowledged every message: after a crash it
  * starts again from the last acknowledged batch, so an event may be delivered twice (with the
- * same id), never lost.
+ * same id), never lost. It also tells organizations of erasures (`followErasures`).
  */
 @Injectable()
 export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -98,12 +100,48 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed; starting again from its checkpoint'),
     });
+    const erasures = this.followErasures(lease, checkpoints);
     return {
       stop: async () => {
         await replays.stop();
         await follower.stop();
+        await erasures.stop();
       },
     };
+  }
+
+  /**
+   * Tells organizations of erasures: the hub's CitizenDataErased events (streams `erasure-…`),
+   * followed from their own checkpoint, under the same lease. A notice may arrive before case
+   * events the case follower has yet to deliver: those are read through the opening store, so
+   * they arrive with the citizen's fields erased already.
+   */
+  private followErasures(lease: Lease, checkpoints: Checkpoints): { stop(): Promise<void> } {
+    const name = `${this.name}-erasures`;
+    return followAll(this.store, {
+      from: () => checkpoints.read(name),
+      filter: { streamPrefix: ERASURE_STREAM_PREFIX },
+      handle: async (batch) => {
+        await lease.assertHeld(this.db);
+        await this.deliverErasures(batch);
+        await this.db.transaction(async (tx) => {
+          await lease.assertHeld(tx);
+          await checkpoints.save(name, batch.at(-1)!.position, tx);
+        });
+      },
+      onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed to send erasure notices; starting again from their checkpoint'),
+    });
+  }
+
+  /** Each organization told of each erasure, per case, with the citizen as that case showed them to it. */
+  private async deliverErasures(events: readonly RecordedEvent[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    const citizenAsShown = async (organization: string, notice: ErasureNotice) =>
+      this.citizens && notice.opened ? this.citizens.presentTo(organization, notice.opened.publisher, notice.opened.citizen) : null;
+    for (const event of events) {
+      for (const { topic, message } of await erasureMessages(event, citizenAsShown)) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    }
+    await Promise.all([...byTopic].map(([topic, messages]) => this.bus.publish(topic, messages)));
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { CaseView, TimelineEntry } from './case-view';
+import { ENTITLEMENT_EVENT_TYPES } from '@passerelle/contracts';
 import { purposesHeld } from './read-purpose';
 
 const T = '2026-12-01T10:00:00Z';
@@ -29,7 +30,7 @@ const view = (organization: string, owner: string, ...timeline: TimelineEntry[])
 });
 const granted = (organization: string, categories: string[], extra: Record<string, unknown> = {}, version = 2) =>
   entry('AccessGranted', { organization, categories, purpose: 'p', grantedBy: 'qc.ramq', ...extra }, version);
-const held = (v: CaseView, at = T) => [...purposesHeld(v, at)].sort();
+const held = (v: CaseView, at = T) => [...purposesHeld(v, v.timeline, at)].sort();
 
 describe('the purposes an organization may read a case for (its own view)', () => {
   it('given the owner’s view, then every purpose of the catalogue', () => {
@@ -54,5 +55,13 @@ describe('the purposes an organization may read a case for (its own view)', () =
     const lapsing = view('qc.mess', 'qc.ramq', granted('qc.mess', ['case'], { purposes: ['audit'], validUntil: '2026-12-02T00:00:00Z' }));
     expect(held(lapsing, '2026-12-01T23:59:59Z')).toEqual(['audit']);
     expect(held(lapsing, '2026-12-02T00:00:00Z')).toEqual([]);
+  });
+
+  it('given only the grant-bearing entries (what a list reads) and the owner from the summary, then the same purposes as from the whole timeline', () => {
+    const invited = entry('ParticipantInvited', { organization: 'qc.mess', role: 'observer', invitedBy: 'qc.ramq' });
+    const whole = view('qc.mess', 'qc.ramq', invited, granted('qc.mess', ['case'], { purposes: ['audit'] }));
+    const grantsOnly = whole.timeline.filter((t) => new RegExp(ENTITLEMENT_EVENT_TYPES).test(t.type));
+    expect(grantsOnly).toHaveLength(1);
+    expect([...purposesHeld(whole, grantsOnly, T)]).toEqual(held(whole));
   });
 });

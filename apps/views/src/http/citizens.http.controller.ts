@@ -72,7 +72,8 @@ export class CitizensController {
     const entries: CitizenLogEntry[] = [];
     for (const caseId of await this.citizens.casesOf(citizen)) {
       for (const entry of await this.accessLog.entries(caseId)) {
-        if (entry.kind !== 'read') continue;
+        // A list of cases shows ids, titles and heads, nothing of the citizen's: not a read of their data.
+        if (entry.kind !== 'read' || entry.via === 'list') continue;
         entries.push({
           caseId,
           organization: entry.organization,

@@ -1,26 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ACCESS_DENIED, accessStreamId, CASE_VIEWED, type AccessDenial } from '@passerelle/contracts';
+import { ACCESS_DENIED, accessStreamId, CASE_VIEWED, type AccessDenial, type CaseRead } from '@passerelle/contracts';
 import { EVENT_STORE, StreamNotFound, type EventStore } from '@passerelle/event-store';
-import { randomUUID } from 'node:crypto';
+import { AccessReads } from '@passerelle/platform';
 
-/** One read of a case by an organization. */
-export interface CaseRead {
-  organization: string;
-  /** The token's subject: the agent or system that read. */
-  subject: string;
-  /**
-   * Why: the catalogue purpose the caller stated (Passerelle-Purpose header, service-delivery
-   * when it stated none). Reads logged before purposes were bound hold the header's free text.
-   */
-  purpose: string;
-  /** The free text after the purpose (`service-delivery; licence photo`). */
-  note?: string;
-  /** Served: a grant (or ownership) covered the purpose. Refused reads are `denied` entries. */
-  outcome?: 'served';
-  /** The case revision the answer reflected. */
-  revision: number;
-  at: string;
-}
+export type { CaseRead };
 
 /** An entry of a case's access log: a read, or a refused attempt to read or publish. */
 export type AccessLogEntry = ({ kind: 'read' } & CaseRead) | ({ kind: 'denied' } & AccessDenial);
@@ -36,10 +19,13 @@ export type PresentedAccessLogEntry = ({ kind: 'read'; outcome: 'served' } & Cas
  */
 @Injectable()
 export class AccessLog {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reads: AccessReads,
+  ) {}
 
   async record(caseId: string, read: CaseRead): Promise<void> {
-    await this.store.appendToStream(accessStreamId(caseId), [{ id: `read-${randomUUID()}`, type: CASE_VIEWED, data: { ...read } }], 'any');
+    await this.reads.record([{ caseId, read }]);
   }
 
   /** Every read and every refused attempt, in the order they happened. */

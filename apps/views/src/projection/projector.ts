@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, type CaseEventEnvelope } from '@passerelle/contracts';
+import { CASE_STREAM_PREFIX, caseEventMetadata, caseStreamId, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { Lease, LeaseLost, runUnderLease, SQL_DATABASE, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
 import { followAll, STORED_EVENT_STORE, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
@@ -7,14 +7,16 @@ import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { describeKafkaMessage, describeStoreEvent, ParkingLot, PoisonGuard, restoreKafkaMessage, restoreStoreEvent, type PoisonGuardOptions } from '@passerelle/parking';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
-import { PERSONAL_DATA, personalMetadataOf, type PersonalData } from '@passerelle/privacy';
+import { CITIZEN_DATA_ERASED, PERSONAL_DATA, personalMetadataOf, type PersonalData } from '@passerelle/privacy';
+import type { CommittedEvent } from '../domain/case-view';
 import { committedEvent, UnreadableMessage } from './committed-event';
 import { ViewStore, type ViewItem } from './view-store';
 
 /**
- * Keeps every organization's case views: from its outbound topic on Kafka — exactly what the
- * organization itself receives — or, embedded, from the store's log through each event's
- * audience (an in-process bus does not outlive the process; the store does).
+ * Keeps every organization's case views: on Kafka, the events its outbound topic carries —
+ * exactly what the organization itself receives, each kept in its stored (sealed) form — or,
+ * embedded, from the store's log through each event's audience (an in-process bus does not
+ * outlive the process; the store does).
  */
 @Injectable()
 export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -99,27 +101,60 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.leased?.stop();
   }
 
+  /**
+   * On Kafka, a message says which event reached which organization's view; what the view
+   * keeps is the event as stored — its personal fields sealed, opened when the view is read —
+   * never the plaintext the topic carries. So an erasure reaches these views at once, as it does
+   * the embedded ones, and a rebuild from the topics after an erasure holds no plaintext either.
+   * The stored events of a batch are read one range per case.
+   */
   private async fromTopics(messages: IncomingMessage[]): Promise<void> {
-    const items: ViewItem[] = [];
+    const received: Array<{ organization: string; event: CommittedEvent }> = [];
     for (const message of messages) {
       const organization = parseTopic(message.topic)?.organization;
       const parsed = fromKafkaMessage(message);
       // Only the relay writes these topics: an unreadable message is a bug to see, parked with its bytes.
       if (!organization) throw new UnreadableMessage(`${message.topic} is not an outbound topic`);
       if ('error' in parsed) throw new UnreadableMessage(`the message at ${message.topic}/${message.partition}/${message.offset} is not a committed event: ${parsed.error}`);
-      items.push({ organization, event: committedEvent(parsed.document as CaseEventEnvelope) });
+      // An erasure notice is for the organizations' own copies: these views keep the fields sealed, the key's loss erased them already.
+      if ((parsed.document as { type?: unknown }).type === CITIZEN_DATA_ERASED) continue;
+      received.push({ organization, event: committedEvent(parsed.document as CaseEventEnvelope) });
     }
+    const stored = await this.storedEvents(received.map((r) => r.event));
+    const items = received.map(({ organization, event }): ViewItem => ({ organization, event: stored.get(`${event.caseid}\u0000${event.revision}`)! }));
     await this.views.apply(items);
     // Topics of several organizations arrive in parallel: the newest position applied.
     const newest = items.reduce((max, item) => (BigInt(item.event.position) > max ? BigInt(item.event.position) : max), 0n);
     if (newest > 0n) this.progress.advanced(newest);
   }
 
+  /** The stored form of these committed events, by case and revision: one read per case. */
+  private async storedEvents(events: readonly CommittedEvent[]): Promise<Map<string, CommittedEvent>> {
+    const ranges = new Map<string, { from: number; to: number }>();
+    for (const { caseid, revision } of events) {
+      const range = ranges.get(caseid);
+      ranges.set(caseid, range ? { from: Math.min(range.from, revision), to: Math.max(range.to, revision) } : { from: revision, to: revision });
+    }
+    const stored = new Map<string, CommittedEvent>();
+    for (const [caseId, { from, to }] of ranges) {
+      for (const event of await this.store.readStream(caseStreamId(caseId), { from: BigInt(from), limit: to - from + 1 })) {
+        stored.set(`${caseId}\u0000${event.revision}`, viewEventOf(event));
+      }
+    }
+    for (const event of events) {
+      const found = stored.get(`${event.caseid}\u0000${event.revision}`);
+      // The relay sends what the store holds: anything else is not the hub's event.
+      if (found?.id !== event.id || found.position !== event.position) {
+        throw new UnreadableMessage(`event ${event.id} (case ${event.caseid}, revision ${event.revision}) is not the one the store holds there`);
+      }
+    }
+    return stored;
+  }
+
   /** The views of these events' audiences, with the checkpoint of the last one, in one transaction. */
   private async fromLog(events: RecordedEvent[], fence: (tx: SqlExecutor) => Promise<void>): Promise<void> {
     const items = events.flatMap((event) => {
-      const personal = personalMetadataOf(event);
-      const envelope = { ...committedEvent(committedEnvelope(event)), ...(personal ? { sealed: { eventId: event.id, citizen: personal.citizen, fields: personal.fields } } : {}) };
+      const envelope = viewEventOf(event);
       return caseEventMetadata(event).audience.map((organization) => ({ organization, event: envelope }));
     });
     await this.views.apply(items, { name: this.name, position: events.at(-1)!.position }, fence);
@@ -143,4 +178,10 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'views could not follow the log; starting again from their checkpoint'),
     });
   }
+}
+
+/** A stored event as a view keeps it: its personal fields sealed, with how to open them. */
+function viewEventOf(event: RecordedEvent): CommittedEvent {
+  const personal = personalMetadataOf(event);
+  return { ...committedEvent(committedEnvelope(event)), ...(personal ? { sealed: { eventId: event.id, citizen: personal.citizen, fields: personal.fields } } : {}) };
 }

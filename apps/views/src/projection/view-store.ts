@@ -1,4 +1,5 @@
 import { applyMigrations, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
+import { ENTITLEMENT_EVENT_TYPES } from '@passerelle/contracts';
 import { Checkpoints } from '@passerelle/event-store';
 import type { PersonalData } from '@passerelle/privacy';
 import { alreadySeen, applyEvent, timelineEntry, type CaseSummaryState, type CaseView, type CommittedEvent, type Sealed, type TimelineEntry } from '../domain/case-view';
@@ -156,16 +157,34 @@ export class ViewStore {
    * The organization's cases, most recently updated first. `search` matches the case id or
    * the title the view holds, case-insensitively, as a substring (LIKE wildcards taken literally).
    */
-  async list(organization: string, filter: { status?: string; updatedSince?: string; search?: string; limit: number }): Promise<CaseSummary[]> {
+  async list(organization: string, filter: { status?: string; updatedSince?: string; search?: string; limit: number; offset?: number }): Promise<CaseSummary[]> {
     const pattern = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const { rows } = await this.db.query<{ view: CaseSummaryState }>(
       `SELECT view - 'current' AS view FROM view_cases
        WHERE organization = $1 AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR updated_at >= $3::timestamptz)
          AND ($5::text IS NULL OR case_id ILIKE $5 OR view->>'title' ILIKE $5)
-       ORDER BY updated_at DESC, case_id LIMIT $4`,
-      [organization, filter.status ?? null, filter.updatedSince ?? null, filter.limit, pattern],
+       ORDER BY updated_at DESC, case_id LIMIT $4 OFFSET $6`,
+      [organization, filter.status ?? null, filter.updatedSince ?? null, filter.limit, pattern, filter.offset ?? 0],
     );
     return rows.map(({ view }) => ({ caseId: view.caseId, status: view.status, owner: view.owner, title: view.title, revision: view.revision, hash: view.hash, updatedAt: view.updatedAt }));
+  }
+
+  /**
+   * For each of these cases, the entries of the organization's timeline that say what it may
+   * read the case for (ENTITLEMENT_EVENT_TYPES), in case order, up to the summary's revision:
+   * what a list needs to bind each case to a purpose without reading whole timelines.
+   */
+  async entitlementEntries(organization: string, caseIds: readonly string[]): Promise<Map<string, Array<Pick<TimelineEntry, 'type' | 'data'>>>> {
+    const byCase = new Map<string, Array<Pick<TimelineEntry, 'type' | 'data'>>>(caseIds.map((id) => [id, []]));
+    if (caseIds.length === 0) return byCase;
+    const { rows } = await this.db.query<{ case_id: string; entry: TimelineEntry }>(
+      `SELECT t.case_id, t.entry FROM view_timeline t JOIN view_cases c ON c.organization = t.organization AND c.case_id = t.case_id
+       WHERE t.organization = $1 AND t.case_id = ANY($2::text[]) AND t.revision <= c.revision AND t.entry->>'type' ~ $3
+       ORDER BY t.case_id, t.revision`,
+      [organization, [...caseIds], ENTITLEMENT_EVENT_TYPES],
+    );
+    for (const { case_id, entry } of rows) byCase.get(case_id)?.push({ type: entry.type, data: entry.data });
+    return byCase;
   }
 
   private async lock(tx: SqlExecutor, items: readonly ViewItem[]): Promise<Map<string, CaseSummaryState>> {

@@ -11,6 +11,31 @@ export const accessStreamId = (caseId: string): string => `${ACCESS_STREAM_PREFI
 export const CASE_VIEWED = 'passerelle.access.CaseViewed';
 export const ACCESS_DENIED = 'passerelle.access.AccessDenied';
 
+/** One read of a case by an organization. */
+export interface CaseRead {
+  organization: string;
+  /** The token's subject: the agent or system that read. */
+  subject: string;
+  /**
+   * Why: the catalogue purpose the caller stated (Passerelle-Purpose header, service-delivery
+   * when it stated none). Reads logged before purposes were bound hold the header's free text.
+   */
+  purpose: string;
+  /** The free text after the purpose (`service-delivery; licence photo`). */
+  note?: string;
+  /** Served: a grant (or ownership) covered the purpose. Refused reads are `denied` entries. */
+  outcome?: 'served';
+  /**
+   * Where the case was read when not by `GET /cases/{id}`: in the caller's list of cases (its
+   * summary: id, title, status, owner, head) or on its event stream (the first event of the case
+   * a connection sent).
+   */
+  via?: 'list' | 'stream';
+  /** The case revision the answer reflected. */
+  revision: number;
+  at: string;
+}
+
 /** One refused attempt on a case. */
 export interface AccessDenial {
   /** What was attempted. */
@@ -23,7 +48,7 @@ export interface AccessDenial {
   status: 401 | 403 | 404;
   code: string;
   reason: string;
-  /** What was asked: `GET /cases/<id>`, or the event id published. */
+  /** What was asked: `GET /cases/<id>` (`GET /cases`, `GET /events/stream` for a case left out of a list or a stream), or the event id published. */
   target: string;
   /** The purpose a refused read stated (ACCESS.PURPOSE_NOT_GRANTED). */
   purpose?: string;

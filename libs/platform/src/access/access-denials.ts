@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module } from '@nestjs/common';
 import { ACCESS_DENIED, accessStreamId, type AccessDenial } from '@passerelle/contracts';
 import { DuplicateEventId, EVENT_STORE, type EventStore } from '@passerelle/event-store';
 import { randomUUID } from 'node:crypto';
+import { AccessReads } from './access-reads';
 
 /** One denial to record: on which case, and an id when the same denial may be recorded twice (a redelivered batch). */
 export interface DeniedAttempt {
@@ -51,7 +52,7 @@ export class AccessDenials {
   }
 }
 
-/** Provides AccessDenials to every module of a target that has the event store. */
+/** Provides AccessDenials and AccessReads to every module of a target that has the event store. */
 @Global()
-@Module({ providers: [AccessDenials], exports: [AccessDenials] })
+@Module({ providers: [AccessDenials, AccessReads], exports: [AccessDenials, AccessReads] })
 export class AccessDenialsModule {}
