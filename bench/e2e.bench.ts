@@ -466,45 +466,50 @@ export async function sealingBenchmark(infra: Infrastructure): Promise<Figure[]>
  * the hub's client changes. `PASSERELLE_BENCH_QUICK=1` runs 5 s of each, to check the bench itself.
  */
 export async function kafkaClientsBenchmark(infra: Infrastructure): Promise<Figure[]> {
-  const seconds = process.env.PASSERELLE_BENCH_QUICK === '1' ? 5 : SUSTAINED_S;
-  const rates: Record<'stack' | 'raw', Partial<Record<KafkaClient, { rate: number; perSecond: number[] }>>> = { stack: {}, raw: {} };
-  for (const client of ['kafkajs', 'platformatic'] as const) {
-    process.stderr.write(`bench: kafka-clients: the stack on ${client}…\n`);
-    const { kafka, bus, prefix, orgs, counter, ledger, relay } = await stack(infra, undefined, { PASSERELLE_KAFKA_CLIENT: client });
+  const stacks = { kafkajs: await stack(infra, undefined, { PASSERELLE_KAFKA_CLIENT: 'kafkajs' }), platformatic: await stack(infra, undefined, { PASSERELLE_KAFKA_CLIENT: 'platformatic' }) };
+  const onStack = (client: KafkaClient) => (seconds: number) => {
+    const { bus, orgs, counter, ledger, relay } = stacks[client];
+    return sustained(bus, orgs, counter, [ledger.child, relay.child], serviceMessage, seconds);
+  };
+  // The raw pipes take the kafkajs stack's topics once its hub is stopped, one pipe at a time.
+  const onPipe = (client: KafkaClient) => async (seconds: number) => {
+    const { kafka, bus, prefix, orgs, counter } = stacks.kafkajs;
+    const pipe = await startRawPipe(kafka, prefix, orgs, client);
     try {
-      rates.stack[client] = await sustained(bus, orgs, counter, [ledger.child, relay.child], serviceMessage, seconds);
-      await Promise.all([stop(ledger), stop(relay)]);
-      // Both raw pipes once, on the first stack's topics, with the hub stopped.
-      for (const pipeClient of client === 'kafkajs' ? (['kafkajs', 'platformatic'] as const) : []) {
-        process.stderr.write(`bench: kafka-clients: the raw pipe on ${pipeClient}…\n`);
-        const pipe = await startRawPipe(kafka, prefix, orgs, pipeClient);
-        try {
-          rates.raw[pipeClient] = await sustained(bus, orgs, counter, [pipe], serviceMessage, seconds);
-        } finally {
-          pipe.kill('SIGTERM');
-        }
-      }
+      return await sustained(bus, orgs, counter, [pipe], serviceMessage, seconds);
     } finally {
-      await Promise.allSettled([stop(ledger), stop(relay)]);
-      await bus.close();
+      pipe.kill('SIGTERM');
     }
-  }
-  const figure = (what: 'stack' | 'raw', benchmark: string, note: string): Figure => {
-    const [ours, theirs] = [rates[what].platformatic!, rates[what].kafkajs!];
-    return {
+  };
+  try {
+    process.stderr.write('bench: kafka-clients: the stack on kafkajs and on @platformatic/kafka, alternating…\n');
+    const [stackKafkajs, stackPlatformatic] = await alternating([
+      { name: 'stack on kafkajs', run: onStack('kafkajs') },
+      { name: 'stack on @platformatic/kafka', run: onStack('platformatic') },
+    ]);
+    await Promise.allSettled(Object.values(stacks).flatMap((s) => [stop(s.ledger), stop(s.relay)]));
+    process.stderr.write('bench: kafka-clients: the raw pipe on kafkajs and on @platformatic/kafka, alternating…\n');
+    const [rawKafkajs, rawPlatformatic] = await alternating([
+      { name: 'raw pipe on kafkajs', run: onPipe('kafkajs') },
+      { name: 'raw pipe on @platformatic/kafka', run: onPipe('platformatic') },
+    ]);
+    const figure = (benchmark: string, ours: { rate: number; perSecond: number[] }, baseline: string, theirs: { rate: number; perSecond: number[] }, note: string): Figure => ({
       benchmark,
       unit: 'events/s',
       value: ours.rate,
       rounds: ours.perSecond,
-      baseline: { name: what === 'stack' ? 'the same stack on kafkajs' : 'raw kafkajs pipe', value: theirs.rate, rounds: theirs.perSecond },
+      baseline: { name: baseline, value: theirs.rate, rounds: theirs.perSecond },
       ratio: ours.rate / theirs.rate,
       note,
-    };
-  };
-  return [
-    figure('raw', 'raw consume→produce pipe on @platformatic/kafka', `sustained ${seconds} s each; the same topics and load, one after the other`),
-    figure('stack', 'e2e ledger + relay on @platformatic/kafka (PASSERELLE_KAFKA_CLIENT=platformatic)', `sustained ${seconds} s each; load produced and counted through kafkajs in both`),
-  ];
+    });
+    return [
+      figure('raw consume→produce pipe on @platformatic/kafka', rawPlatformatic!, 'raw kafkajs pipe', rawKafkajs!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; the same topics and load`),
+      figure('e2e ledger + relay on @platformatic/kafka (PASSERELLE_KAFKA_CLIENT=platformatic)', stackPlatformatic!, 'the same stack on kafkajs', stackKafkajs!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; load produced and counted through kafkajs in both`),
+    ];
+  } finally {
+    await Promise.allSettled(Object.values(stacks).flatMap((s) => [stop(s.ledger), stop(s.relay)]));
+    await Promise.allSettled(Object.values(stacks).map((s) => s.bus.close()));
+  }
 }
 
 function sealedMessage(owner: Org, n: number): Promise<OutgoingMessage> {

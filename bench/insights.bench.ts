@@ -14,16 +14,17 @@ const PROJECTION_EVENTS = Number(process.env.INSIGHTS_PROJECTION_EVENTS ?? 30_00
 const REBUILD_EVENTS = Number(process.env.INSIGHTS_REBUILD_EVENTS ?? 1_000_000);
 const BATCH = 500;
 
-/** Fills a fresh store with simulated journeys until it holds about `events` case events. */
+/** Fills a fresh store with simulated journeys: at least `events` case events. */
 async function simulatedLog(url: string, events: number): Promise<{ db: PostgresDatabase; store: SqlEventStore; count: number }> {
   const db = await PostgresDatabase.open({ url, max: 10 });
   const store = await SqlEventStore.open(db);
   const organizations = ['qc.ramq', 'qc.mess', 'qc.saaq'];
-  // About 6.5 events a case with the default distributions.
-  const plan = planJourneys(
-    { cases: Math.ceil(events / 6.5), days: 30, start: '2026-10-01', organizations, seed: 3, digitalShare: 0.6, repeatMean: 1.5, switchRate: 0.3, transferRate: 0.15, decisionRate: 0.85, decisionHours: 72, satisfactionRate: 0.4 },
-    'bench',
-  );
+  // About six events a case with these distributions: planned again, larger, until the log holds at least `events`.
+  const journeys = (cases: number) =>
+    planJourneys({ cases, days: 30, start: '2026-10-01', organizations, seed: 3, digitalShare: 0.6, repeatMean: 1.5, switchRate: 0.3, transferRate: 0.15, decisionRate: 0.85, decisionHours: 72, satisfactionRate: 0.4 }, 'bench');
+  const eventsOf = (planned: ReturnType<typeof journeys>) => planned.reduce((n, c) => n + c.events.length, 0);
+  let plan = journeys(Math.ceil(events / 6));
+  while (eventsOf(plan) < events) plan = journeys(Math.ceil((plan.length * events * 1.01) / eventsOf(plan)));
   let count = 0;
   for (let i = 0; i < plan.length; i += 500) {
     const slice = plan.slice(i, i + 500);
