@@ -85,7 +85,10 @@ function format(value: number): string {
 
 function verdict(f: Figure): string {
   if (!f.goal) return '';
-  if (f.goal.ratio !== undefined && f.ratio !== undefined) return `≥ ${f.goal.ratio}× ${f.ratio >= f.goal.ratio ? 'met' : 'NOT MET'}`;
+  if (f.goal.ratio !== undefined && f.ratio !== undefined) {
+    const met = f.goal.lowerIsBetter ? f.ratio <= f.goal.ratio : f.ratio >= f.goal.ratio;
+    return `${f.goal.lowerIsBetter ? '≤' : '≥'} ${f.goal.ratio}× ${met ? 'met' : 'NOT MET'}`;
+  }
   if (f.goal.value !== undefined) {
     const met = f.goal.lowerIsBetter ? f.value <= f.goal.value : f.value >= f.goal.value;
     return `${f.goal.lowerIsBetter ? '≤' : '≥'} ${format(f.goal.value)} ${met ? 'met' : 'NOT MET'}`;

@@ -7,5 +7,5 @@ export { MessagingModule, createMessageBus, type KafkaClient, type MessagingOpti
 export { PlatformaticBus, type PlatformaticBusOptions } from './platformatic/platformatic-bus';
 export { subscribeToTopicSet, type TopicSetOptions } from './topic-set-subscription';
 export { accessRuleKey, KafkaAccessControl, type AccessReconciliation, type AccessRule } from './kafka/kafka-access';
-export { type KafkaConnectionOptions } from './kafka/kafka-connection';
+export { kafkaClient, type KafkaConnectionOptions } from './kafka/kafka-connection';
 export { refreshingToken, type ExpiringToken } from './kafka/token-provider';
