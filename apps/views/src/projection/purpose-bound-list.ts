@@ -9,11 +9,15 @@ export interface PurposeBoundList {
   withheld: CaseSummary[];
 }
 
+/** A list reads on past cases left out, but at most this many pages of `limit`: one call's work stays bounded. */
+export const MAX_PAGES_SCANNED = 5;
+
 /**
  * An organization's list of cases bound to the purpose it states, as a read of one case is:
  * a case is listed when the organization owns it or holds a grant in force serving that
- * purpose, and left out otherwise. Pages through the list until `limit` cases are shown or
- * there are no more, so leaving cases out never shortens a page that had more to show.
+ * purpose, and left out otherwise. Pages through the list until `limit` cases are shown, there
+ * are no more, or MAX_PAGES_SCANNED pages were read (a purpose the caller holds for few of its
+ * cases then gives a shorter page, never unbounded work and access-log writes).
  */
 export async function listForPurpose(
   store: ViewStore,
@@ -24,17 +28,21 @@ export async function listForPurpose(
 ): Promise<PurposeBoundList> {
   const shown: CaseSummary[] = [];
   const withheld: CaseSummary[] = [];
-  for (let offset = 0; shown.length < filter.limit; offset += filter.limit) {
-    const page = await store.list(organization, { ...filter, offset });
+  // A case updated while the list is read moves up the order and may come again on a later page.
+  const seen = new Set<string>();
+  for (let offset = 0, pages = 0; shown.length < filter.limit && pages < MAX_PAGES_SCANNED; offset += filter.limit, pages++) {
+    const read = await store.list(organization, { ...filter, offset });
+    const page = read.filter((c) => !seen.has(c.caseId));
     const others = page.filter((c) => c.owner !== organization).map((c) => c.caseId);
     const entries = await store.entitlementEntries(organization, others);
     for (const summary of page) {
       if (shown.length === filter.limit) break;
+      seen.add(summary.caseId);
       const timeline = entries.get(summary.caseId) ?? [];
       const served = summary.owner === organization || purposesHeld({ organization, owner: summary.owner }, timeline, at).has(purpose);
       (served ? shown : withheld).push(summary);
     }
-    if (page.length < filter.limit) break;
+    if (read.length < filter.limit) break;
   }
   return { shown, withheld };
 }
