@@ -221,6 +221,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(summary(await store.readAll({ fromPosition: before, filter: { types: [noted] } }))).toEqual(['a1:Noted', 'b0:Noted']);
       expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: prefix, types: [opened] } }))).toEqual(['a0:Opened']);
       expect(await store.readAll({ fromPosition: before, filter: { streamPrefix: prefix }, limit: 1 })).toHaveLength(1);
+      // Several prefixes: one reader of several kinds of stream, in log order.
+      expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: [`${prefix}-b`, elsewhere] } }))).toEqual([`${elsewhere.slice(-1)}0:Opened`, 'b0:Noted']);
+      expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: [`${prefix}-b`, elsewhere], types: [noted] } }))).toEqual(['b0:Noted']);
     }, timeoutMs);
 
     it('lets exactly one of 10 concurrent appenders win each revision; the others learn the actual revision', async () => {

@@ -69,8 +69,8 @@ export interface ReadStreamOptions {
 }
 
 export interface AllFilter {
-  /** Only streams whose id starts with this text. */
-  streamPrefix?: string;
+  /** Only streams whose id starts with this text (or with any of these: one reader, one log order, several kinds of stream). */
+  streamPrefix?: string | readonly string[];
   /** Only events of these exact types. */
   types?: string[];
 }

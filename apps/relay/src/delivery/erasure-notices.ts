@@ -13,8 +13,8 @@ export type CitizenAsShown = (organization: string, notice: ErasureNotice) => Pr
  * The notices a CitizenDataErased event sends (GDPR art. 19: recipients are told of an
  * erasure): one message per organization per case about the citizen that it received any of
  * — the audience recorded on the event when the erasure was. Keyed by the case id, on the
- * case's partition behind its events; its id (`erasure-<case>`) is the same at every
- * redelivery. It says only what a consumer needs to erase its copy: the citizen as that
+ * case's partition behind its events; its id (`erasure-<case>-<the erasure's log position>`)
+ * is the same at every redelivery and differs between erasures (two citizens of one case). It says only what a consumer needs to erase its copy: the citizen as that
  * organization knows them, the legal basis and when; never the hub's own citizen id, nor who
  * asked.
  */
@@ -26,7 +26,7 @@ export async function erasureMessages(event: RecordedEvent, citizenAsShown: Citi
     for (const organization of notice.audience) {
       const envelope = {
         specversion: '1.0',
-        id: `erasure-${notice.caseId}`,
+        id: `erasure-${notice.caseId}-${event.position}`,
         source: HUB_SOURCE,
         type: CITIZEN_DATA_ERASED,
         subject: notice.caseId,

@@ -71,7 +71,7 @@ describe('the relay tells organizations of an erasure', () => {
       headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
       envelope: {
         specversion: '1.0',
-        id: 'erasure-case-e1',
+        id: `erasure-case-e1-${events[0]!.position}`,
         source: 'urn:passerelle:hub',
         type: CITIZEN_DATA_ERASED,
         subject: 'case-e1',

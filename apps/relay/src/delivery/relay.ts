@@ -17,7 +17,7 @@ import { erasureMessages } from './erasure-notices';
  * by construction. It follows the global log from a durable checkpoint, publishes a batch,
  * and moves the checkpoint only once the bus acknowledged every message: after a crash it
  * starts again from the last acknowledged batch, so an event may be delivered twice (with the
- * same id), never lost. It also tells organizations of erasures (`followErasures`).
+ * same id), never lost. It also tells organizations of erasures, in the same pass over the log (`deliverErasures`).
  */
 @Injectable()
 export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -87,50 +87,31 @@ export class Relay implements OnApplicationBootstrap, OnApplicationShutdown {
         this.logger.log({ from: String(from), checkpoint: this.name }, `relay following the log after position ${from}`);
         return from;
       },
-      filter: { streamPrefix: CASE_STREAM_PREFIX },
+      // Case events and the hub's erasures in one log order: a case event read before an
+      // erasure was recorded (opened in clear) is published before its notice, never after.
+      filter: { streamPrefix: [CASE_STREAM_PREFIX, ERASURE_STREAM_PREFIX] },
       handle: async (batch) => {
         await lease.assertHeld(this.db);
-        await guard.handle(batch);
+        const erasures = batch.filter((event) => event.streamId.startsWith(ERASURE_STREAM_PREFIX));
+        const caseEvents = erasures.length === 0 ? batch : batch.filter((event) => !erasures.includes(event));
+        await guard.handle(caseEvents);
+        // After the batch's case events: those after an erasure in the log were opened after it, erased.
+        if (erasures.length > 0) await this.deliverErasures(erasures);
         await this.db.transaction(async (tx) => {
           await lease.assertHeld(tx);
           await checkpoints.save(this.name, batch.at(-1)!.position, tx);
         });
         progress.advanced(batch.at(-1)!.position);
-        this.delivered += batch.length;
+        this.delivered += caseEvents.length;
       },
       onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed; starting again from its checkpoint'),
     });
-    const erasures = this.followErasures(lease, checkpoints);
     return {
       stop: async () => {
         await replays.stop();
         await follower.stop();
-        await erasures.stop();
       },
     };
-  }
-
-  /**
-   * Tells organizations of erasures: the hub's CitizenDataErased events (streams `erasure-…`),
-   * followed from their own checkpoint, under the same lease. A notice may arrive before case
-   * events the case follower has yet to deliver: those are read through the opening store, so
-   * they arrive with the citizen's fields erased already.
-   */
-  private followErasures(lease: Lease, checkpoints: Checkpoints): { stop(): Promise<void> } {
-    const name = `${this.name}-erasures`;
-    return followAll(this.store, {
-      from: () => checkpoints.read(name),
-      filter: { streamPrefix: ERASURE_STREAM_PREFIX },
-      handle: async (batch) => {
-        await lease.assertHeld(this.db);
-        await this.deliverErasures(batch);
-        await this.db.transaction(async (tx) => {
-          await lease.assertHeld(tx);
-          await checkpoints.save(name, batch.at(-1)!.position, tx);
-        });
-      },
-      onError: (err, retryInMs) => this.logger.error({ err, retryInMs }, 'relay failed to send erasure notices; starting again from their checkpoint'),
-    });
   }
 
   /** Each organization told of each erasure, per case, with the citizen as that case showed them to it. */

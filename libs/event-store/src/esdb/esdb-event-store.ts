@@ -392,13 +392,15 @@ function toReadPosition(position: bigint | undefined): ReadPosition {
 
 /** The one criterion EventStoreDB filters on; the other, and exact type matches, are checked here. */
 function serverFilter(filter: AllFilter | undefined): Filter | undefined {
-  if (filter?.streamPrefix) return streamNameFilter({ prefixes: [filter.streamPrefix] });
+  const prefixes = typeof filter?.streamPrefix === 'string' ? [filter.streamPrefix] : [...(filter?.streamPrefix ?? [])];
+  if (prefixes.length > 0 && !prefixes.includes('')) return streamNameFilter({ prefixes });
   if (filter?.types) return eventTypeFilter({ prefixes: filter.types.length > 0 ? filter.types : [`$none-${randomUUID()}`] });
   return undefined;
 }
 
 function matches(event: { streamId: string; type: string }, filter: AllFilter): boolean {
-  if (filter.streamPrefix && !event.streamId.startsWith(filter.streamPrefix)) return false;
+  const prefixes = typeof filter.streamPrefix === 'string' ? [filter.streamPrefix] : (filter.streamPrefix ?? []);
+  if (prefixes.length > 0 && !prefixes.some((prefix) => event.streamId.startsWith(prefix))) return false;
   if (filter.types && !filter.types.includes(event.type)) return false;
   return true;
 }

@@ -9,6 +9,7 @@ import {
 } from '../append-rules';
 import { EventStoreError, StoreUnavailable, StreamNotFound, WrongExpectedRevision } from '../event-store.errors';
 import type {
+  AllFilter,
   AllSubscription,
   AppendOutcome,
   AppendResult,
@@ -147,9 +148,9 @@ export class SqlEventStore implements EventStore {
     const params: unknown[] = [String(options.fromPosition ?? 0n)];
     const conditions = ['e.position > $1::bigint'];
     const { streamPrefix, types } = options.filter ?? {};
-    if (streamPrefix !== undefined && streamPrefix !== '') {
-      params.push(streamPrefix);
-      conditions.push(`starts_with(e.stream_id, $${params.length})`);
+    const prefixes = prefixesOf(streamPrefix);
+    if (prefixes.length > 0) {
+      conditions.push(`(${prefixes.map((prefix) => (params.push(prefix), `starts_with(e.stream_id, $${params.length})`)).join(' OR ')})`);
     }
     if (types !== undefined) {
       params.push(types);
@@ -458,4 +459,10 @@ function toStoreError(err: unknown): unknown {
     }
   }
   return err;
+}
+
+/** The prefixes of a filter; none when it has none (or only empty ones: every stream). */
+function prefixesOf(streamPrefix: AllFilter['streamPrefix']): string[] {
+  const prefixes = typeof streamPrefix === 'string' ? [streamPrefix] : [...(streamPrefix ?? [])];
+  return prefixes.includes('') ? [] : prefixes;
 }
