@@ -153,7 +153,10 @@ class ConsumerSubscription implements Subscription {
   /** Per `topic:partition`, the offset after the last message handled: anything before it is a redelivery of what is done. */
   private readonly handled = new Map<string, bigint>();
   private buffered = 0;
-  private draining = false;
+  /** The batch loop while it runs: close() waits for the batch in the handler, as kafkajs' disconnect does. */
+  private draining: Promise<void> | undefined;
+  /** Counts the streams read: what an older stream left behind is not queued again after a restart. */
+  private generation = 0;
   private failures = 0;
   private closed = false;
 
@@ -188,6 +191,7 @@ class ConsumerSubscription implements Subscription {
     this.onClose();
     this.consumer.stopLagMonitoring();
     await this.stream?.close().catch(() => undefined);
+    await this.draining;
     await this.consumer.close(true);
   }
 
@@ -226,6 +230,10 @@ class ConsumerSubscription implements Subscription {
 
   private async restart(): Promise<void> {
     if (this.closed) return;
+    // The new stream starts again at the committed positions: nothing of the old one is kept.
+    this.generation += 1;
+    this.stream?.removeAllListeners('data');
+    void this.stream?.close().catch(() => undefined);
     this.pending.clear();
     this.buffered = 0;
     try {
@@ -246,28 +254,33 @@ class ConsumerSubscription implements Subscription {
   }
 
   /** One batch at a time, partition after partition: a partition's batches never overlap or reorder. */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let next = this.pending.entries().next(); !this.closed && !next.done; next = this.pending.entries().next()) {
-        const [key, batch] = next.value;
-        this.pending.delete(key);
-        this.buffered -= batch.length;
-        if (this.buffered < MAX_BUFFERED / 2 && this.stream?.isPaused()) this.stream.resume();
-        const { topic, partition } = batch[0]!;
-        // Revoked meanwhile: its new owner starts from the committed position.
-        if (!this.assigned(topic, partition)) continue;
-        if (await this.deliver(key, batch)) continue;
-        // Rejected: the same messages, and what came after them, go again after a pause.
-        const later = this.pending.get(key) ?? [];
-        this.pending.delete(key);
-        this.pending.set(key, batch.concat(later));
-        this.buffered += batch.length;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** this.failures++)));
-      }
-    } finally {
-      this.draining = false;
+  private drain(): Promise<void> {
+    this.draining ??= this.drainAll().finally(() => {
+      this.draining = undefined;
+      if (!this.closed && this.pending.size > 0) void this.drain();
+    });
+    return this.draining;
+  }
+
+  private async drainAll(): Promise<void> {
+    for (let next = this.pending.entries().next(); !this.closed && !next.done; next = this.pending.entries().next()) {
+      const [key, batch] = next.value;
+      this.pending.delete(key);
+      this.buffered -= batch.length;
+      if (this.buffered < MAX_BUFFERED / 2 && this.stream?.isPaused()) this.stream.resume();
+      const { topic, partition } = batch[0]!;
+      // Revoked meanwhile: its new owner starts from the committed position.
+      if (!this.assigned(topic, partition)) continue;
+      const generation = this.generation;
+      if (await this.deliver(key, batch)) continue;
+      // Restarted meanwhile: the new stream reads this batch again from the committed position.
+      if (generation !== this.generation) continue;
+      // Rejected: the same messages, and what came after them, go again after a pause.
+      const later = this.pending.get(key) ?? [];
+      this.pending.delete(key);
+      this.pending.set(key, batch.concat(later));
+      this.buffered += batch.length;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** this.failures++)));
     }
   }
 
