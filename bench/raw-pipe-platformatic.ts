@@ -21,6 +21,8 @@ const producer = new Producer({ ...connection, idempotent: true });
 const consumer = new Consumer({ ...connection, groupId: group!, autocommit: false, maxWaitTime: 100, isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED });
 
 type Received = Message<Buffer, Buffer, Buffer, Buffer>;
+/** Inbound messages per send (each goes to two topics), as raw-pipe.ts sends kafkajs' batches. */
+const SEND_BATCH = 500;
 const pending: Received[] = [];
 let sending = false;
 
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
 async function send(resume: () => void): Promise<void> {
   sending = true;
   while (pending.length > 0) {
-    const batch = pending.splice(0);
+    // A produce request's batch per partition must stay under the broker's message size (1 MB).
+    const batch = pending.splice(0, SEND_BATCH);
     resume();
     await producer.send({
       messages: batch.flatMap((m) => {

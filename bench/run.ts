@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((w) => !(w in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHMARKS).join(', ')}`);
   const figures: Figure[] = [];
+  const failed: string[] = [];
   const infra = new Infrastructure();
   // Interrupted: still stop the broker and drop the databases this run made.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -54,7 +55,13 @@ async function main(): Promise<void> {
     for (const [name, run] of Object.entries(BENCHMARKS)) {
       if (wanted.length > 0 ? !wanted.includes(name) : ON_REQUEST.has(name)) continue;
       process.stderr.write(`bench: ${name}…\n`);
-      figures.push(...(await run(infra)));
+      // One benchmark failing does not lose the figures of the others.
+      try {
+        figures.push(...(await run(infra)));
+      } catch (err) {
+        failed.push(name);
+        process.stderr.write(`bench: ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+      }
     }
     host = machine({ postgres: await infra.postgresDescription(), kafka: await infra.kafkaDescription(), duration: `${Math.round((Date.now() - started) / 1000)} s` });
   } finally {
@@ -76,7 +83,11 @@ async function main(): Promise<void> {
   );
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: host, figures }, null, 2)}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: host, figures, ...(failed.length > 0 ? { failed } : {}) }, null, 2)}\n`);
+  if (failed.length > 0) {
+    process.stderr.write(`bench: failed: ${failed.join(', ')} (above); the others' figures are printed and kept\n`);
+    process.exitCode = 1;
+  }
 }
 
 function format(value: number): string {

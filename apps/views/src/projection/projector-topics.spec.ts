@@ -90,7 +90,7 @@ describe('the views fed from the outbound topics keep personal fields sealed', (
     // A rebuild from the topics, which still hold the plaintext, with the erasure notice among them.
     await db.query('DELETE FROM view_timeline');
     await db.query('DELETE FROM view_cases');
-    const notice = { topic: outboundTopic('qc.b'), partition: 0, offset: '2', key: caseId, value: Buffer.from(JSON.stringify({ specversion: '1.0', id: `erasure-${caseId}`, source: 'urn:passerelle:hub', type: CITIZEN_DATA_ERASED, caseid: caseId, data: {} })), headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' }, timestamp: Date.now() };
+    const notice = { topic: outboundTopic('qc.b'), partition: 0, offset: '2', key: caseId, value: Buffer.from(JSON.stringify({ specversion: '1.0', id: `erasure-${caseId}-7`, source: 'urn:passerelle:hub', type: CITIZEN_DATA_ERASED, caseid: caseId, data: {} })), headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' }, timestamp: Date.now() };
     await fromTopics([...messages, notice]);
     expect(await projector.viewStore().get('qc.b', caseId)).toMatchObject({ revision: 1, current: { ServiceRequested: { service: 'svc', description: { $erased: true } } } });
     expect(await databaseHits()).toEqual([]);
