@@ -159,7 +159,12 @@ async function skipToEnd(kafka: ProvidedKafka, groupId: string, topics: string[]
   const admin = kafkaClient(kafkaConnectionAs(kafka, undefined, 'bench-e2e-admin')).admin();
   await admin.connect();
   try {
-    for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: false });
+    // Explicit end offsets: kafkajs' resetOffsets commits -1, which a subscriber reads as "no
+    // position" and, starting from the beginning, would record the whole backlog.
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    }
   } finally {
     await admin.disconnect();
   }
