@@ -78,10 +78,20 @@ export class CitizenKeys {
     return (await db.query<{ kek_id: string }>('SELECT kek_id FROM privacy_kek')).rows[0]?.kek_id;
   }
 
-  /** The keys of these citizens, making one for each citizen who has none yet (one statement). */
+  /**
+   * The keys of these citizens, making one for each citizen who has none yet. The known keys are
+   * read first, so a key is made and wrapped only for a citizen the hub has not seen (one more
+   * statement then, which another writer making the same key at once cannot break).
+   */
   async ensure(citizens: readonly string[]): Promise<Map<string, CitizenKey>> {
-    const wanted = [...new Set(citizens)];
-    if (wanted.length === 0) return new Map();
+    const known = await this.lookup(citizens);
+    const missing = [...new Set(citizens)].filter((c) => !known.has(c));
+    if (missing.length === 0) return known;
+    for (const [citizen, key] of await this.make(missing)) known.set(citizen, key);
+    return known;
+  }
+
+  private async make(wanted: readonly string[]): Promise<Map<string, CitizenKey>> {
     const fresh = await Promise.all(wanted.map(async (c) => (await this.provider.wrap(newDataKey(), c)).toString('base64')));
     const { rows } = await this.db.query<Row>(
       `WITH added AS (

@@ -47,8 +47,9 @@ export class PersonalData {
   async seal<T extends object>(items: ReadonlyArray<{ eventId: string; citizen: string | undefined; envelope: T; fields: readonly string[]; kid: string | null }>): Promise<Array<{ envelope: T; personal?: PersonalMetadata } | { error: PrivacyError }>> {
     const needing = items.filter((i) => i.fields.length > 0 && i.citizen !== undefined && i.fields.some((f) => present(i.envelope, f)));
     const keys = await this.keys.ensure(needing.map((i) => i.citizen!));
+    const sealing = new Set(needing);
     return items.map((item) => {
-      if (!needing.includes(item)) return { envelope: item.envelope };
+      if (!sealing.has(item)) return { envelope: item.envelope };
       const key = keys.get(item.citizen!);
       if (key?.state !== 'live') return { error: new PrivacyError('PRIVACY.CITIZEN_ERASED', `the personal data of citizen ${item.citizen} was erased (${key?.state === 'erased' ? key.erasure.eventId : 'no key'}): the hub records no new personal data of theirs`) };
       const { envelope, sealed } = sealFields(item.envelope, item.eventId, item.fields, key.key);

@@ -78,8 +78,8 @@ export async function auditAsOfCommand(options: HubOptions & { case: string; org
   return 0;
 }
 
-type AccessLogLine =
-  | { kind: 'read'; at: string; organization: string; subject: string; purpose: string; note?: string; revision: number }
+export type AccessLogLine =
+  | { kind: 'read'; at: string; organization: string; subject: string; purpose: string; note?: string; via?: 'list' | 'stream'; revision: number }
   | { kind: 'denied'; at: string; organization: string | null; subject: string | null; action: string; status: number; code: string; target: string; purpose?: string };
 
 /** `passerelle audit access-log --case <id>`: who read the case, when, for what; and who was refused. */
@@ -89,15 +89,16 @@ export async function auditAccessLogCommand(options: HubOptions & { case: string
     output.out(JSON.stringify(entries, null, 2));
     return 0;
   }
-  for (const e of entries) {
-    const who = `${e.at}  ${(e.organization ?? '(no valid token)').padEnd(20)} ${(e.subject ?? '-').padEnd(24)}`;
-    output.out(
-      e.kind === 'denied'
-        ? `${who} DENIED ${e.action} ${e.status} ${e.code}  ${e.target}${e.purpose ? `  purpose: ${e.purpose}` : ''}`
-        : `${who} revision ${e.revision}  purpose: ${e.purpose}${e.note ? ` (${e.note})` : ''}`,
-    );
-  }
+  for (const e of entries) output.out(accessLogLine(e));
   return 0;
+}
+
+/** One line of `audit access-log`: who, then what was refused, or what was read, why and where. */
+export function accessLogLine(e: AccessLogLine): string {
+  const who = `${e.at}  ${(e.organization ?? '(no valid token)').padEnd(20)} ${(e.subject ?? '-').padEnd(24)}`;
+  if (e.kind === 'denied') return `${who} DENIED ${e.action} ${e.status} ${e.code}  ${e.target}${e.purpose ? `  purpose: ${e.purpose}` : ''}`;
+  const where = e.via === 'list' ? '  in a list of cases' : e.via === 'stream' ? '  on an event stream' : '';
+  return `${who} revision ${e.revision}  purpose: ${e.purpose}${e.note ? ` (${e.note})` : ''}${where}`;
 }
 
 async function hubCall<T>(options: Partial<HubOptions>, path: string): Promise<T> {
