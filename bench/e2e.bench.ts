@@ -9,7 +9,7 @@ import { KafkaBus, kafkaClient, type KafkaClient, type OutgoingMessage } from '@
 import { HubKeyRing } from '@passerelle/identity';
 import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, provideKafka, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
-import { median, type Figure } from './measure';
+import { comparedFigure, median, type Figure } from './measure';
 
 const ROOT = join(__dirname, '..', '..');
 const CASES_PER_ORG = 100;
@@ -222,16 +222,7 @@ export async function observabilityBenchmark(infra: Infrastructure): Promise<Fig
       { name: 'traced and scraped', run: (seconds) => sustained(observed.bus, observed.orgs, observed.counter, [observed.ledger.child, observed.relay.child], serviceMessage, seconds) },
     ]);
     return [
-      {
-        benchmark: 'e2e with traces and metrics scraped, ledger + relay',
-        unit: 'events/s',
-        value: withIt!.rate,
-        rounds: withIt!.perSecond,
-        baseline: { name: 'tracing off, not scraped', value: without!.rate, rounds: without!.perSecond },
-        ratio: withIt!.rate / without!.rate,
-        goal: { ratio: 0.95 },
-        note: `${ROUNDS} alternating rounds of ${roundSeconds()} s each; sampler always_on; the collector received ${collector.spans()} span batches`,
-      },
+      comparedFigure('e2e with traces and metrics scraped, ledger + relay', withIt!, 'tracing off, not scraped', without!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; sampler always_on; the collector received ${collector.spans()} span batches`, { ratio: 0.95 }),
     ];
   } finally {
     clearInterval(scraping);
@@ -479,16 +470,7 @@ export async function sealingBenchmark(infra: Infrastructure): Promise<Figure[]>
       { name: 'no personal field', run: (seconds) => sustained(bus, orgs, counter, processes, plainMessage, seconds) },
     ]);
     return [
-      {
-        benchmark: 'e2e with personal fields sealed vs none, same run',
-        unit: 'events/s',
-        value: sealed!.rate,
-        rounds: sealed!.perSecond,
-        baseline: { name: 'the same stack, events with no personal field', value: plain!.rate, rounds: plain!.perSecond },
-        ratio: sealed!.rate / plain!.rate,
-        goal: { ratio: 0.9 },
-        note: `${ROUNDS} alternating rounds of ${roundSeconds()} s each; one AES-256-GCM field per event, the citizen's key looked up once per batch`,
-      },
+      comparedFigure('e2e with personal fields sealed vs none, same run', sealed!, 'the same stack, events with no personal field', plain!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; one AES-256-GCM field per event, the citizen's key looked up once per batch`, { ratio: 0.9 }),
     ];
   } finally {
     await Promise.allSettled([stop(ledger), stop(relay)]);
@@ -530,18 +512,9 @@ export async function kafkaClientsBenchmark(infra: Infrastructure): Promise<Figu
       { name: 'raw pipe on kafkajs', run: onPipe('kafkajs') },
       { name: 'raw pipe on @platformatic/kafka', run: onPipe('platformatic') },
     ]);
-    const figure = (benchmark: string, ours: { rate: number; perSecond: number[] }, baseline: string, theirs: { rate: number; perSecond: number[] }, note: string): Figure => ({
-      benchmark,
-      unit: 'events/s',
-      value: ours.rate,
-      rounds: ours.perSecond,
-      baseline: { name: baseline, value: theirs.rate, rounds: theirs.perSecond },
-      ratio: ours.rate / theirs.rate,
-      note,
-    });
     return [
-      figure('raw consume→produce pipe on @platformatic/kafka', rawPlatformatic!, 'raw kafkajs pipe', rawKafkajs!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; the same topics and load`),
-      figure('e2e ledger + relay on @platformatic/kafka (PASSERELLE_KAFKA_CLIENT=platformatic)', stackPlatformatic!, 'the same stack on kafkajs', stackKafkajs!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; load produced and counted through kafkajs in both`),
+      comparedFigure('raw consume→produce pipe on @platformatic/kafka', rawPlatformatic!, 'raw kafkajs pipe', rawKafkajs!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; the same topics and load`),
+      comparedFigure('e2e ledger + relay on @platformatic/kafka (PASSERELLE_KAFKA_CLIENT=platformatic)', stackPlatformatic!, 'the same stack on kafkajs', stackKafkajs!, `${ROUNDS} alternating rounds of ${roundSeconds()} s each; load produced and counted through kafkajs in both`),
     ];
   } finally {
     await Promise.allSettled(Object.values(stacks).flatMap((s) => [stop(s.ledger), stop(s.relay)]));

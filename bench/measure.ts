@@ -110,3 +110,23 @@ export function machine(extra: Record<string, string> = {}): Record<string, stri
     ...extra,
   };
 }
+
+/** What one variant of an A/B comparison measured: its median rate and the rates behind it. */
+export interface Measured {
+  rate: number;
+  perSecond: number[];
+}
+
+/** The figure of an A/B comparison in events/s: ours against a baseline measured in the same rounds. */
+export function comparedFigure(benchmark: string, ours: Measured, baseline: string, theirs: Measured, note: string, goal?: Figure['goal']): Figure {
+  return {
+    benchmark,
+    unit: 'events/s',
+    value: ours.rate,
+    rounds: ours.perSecond,
+    baseline: { name: baseline, value: theirs.rate, rounds: theirs.perSecond },
+    ratio: ours.rate / theirs.rate,
+    goal,
+    note,
+  };
+}

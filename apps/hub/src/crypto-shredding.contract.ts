@@ -2,7 +2,7 @@ import { outboundTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
 import { MESSAGE_BUS, type MessageBus } from '@passerelle/messaging';
 import { runTarget, type RunningTarget } from '@passerelle/platform';
-import { admitTestOrganization, caseEvent, type TestOrganization } from '@passerelle/testing';
+import { admitTestOrganization, caseEvent, columnsHolding, type TestOrganization } from '@passerelle/testing';
 import { verifyBundle, type AuditBundle } from '@passerelle/verification';
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
@@ -84,20 +84,8 @@ export function cryptoShreddingScenario(name: string, environment: () => Promise
 
     /** Every text, json, jsonb and bytea column of every table, searched for the plaintext. */
     async function databaseHits(needle = plaintext): Promise<string[]> {
-      const { rows: columns } = await db.query<{ table_schema: string; table_name: string; column_name: string }>(
-        `SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
-         WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.data_type IN ('text', 'jsonb', 'json', 'bytea', 'character varying')`,
-      );
-      const hits: string[] = [];
-      for (const c of columns) {
-        const column = `"${c.column_name}"`;
-        const { rows } = await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM "${c.table_schema}"."${c.table_name}" WHERE position($1 in ${column}::text) > 0 OR (pg_typeof(${column})::text = 'bytea' AND position(convert_to($1, 'UTF8') in ${column}::text::bytea) > 0)`,
-          [needle],
-        );
-        if (rows[0]!.n > 0) hits.push(`${c.table_schema}.${c.table_name}.${c.column_name}`);
-      }
-      expect(columns.length).toBeGreaterThan(10);
+      const { searched, hits } = await columnsHolding(db, needle);
+      expect(searched).toBeGreaterThan(10);
       return hits;
     }
 

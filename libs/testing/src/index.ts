@@ -4,6 +4,7 @@ export { grantHubServices, kafkaConnectionAs, testKafkaConnection, testKafkaEnv,
 export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { admitTestOrganization, type TestOrganization } from './organizations';
 export { caseEvent, inboundMessage, storedCaseEvent } from './case-events';
+export { columnsHolding } from './plaintext-search';
 // Bringing up the infrastructure: jest's global setup, and the benchmark suite, use these.
 export { kafkaEnvironment, provideKafka, type KafkaSecurityFiles, type ProvidedKafka } from './infrastructure/kafka';
 export { providePostgres, type ProvidedPostgres } from './infrastructure/postgres';

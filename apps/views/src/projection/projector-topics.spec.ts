@@ -5,7 +5,7 @@ import type { IncomingMessage } from '@passerelle/messaging';
 import { Metrics } from '@passerelle/metrics';
 import { loadConfig } from '@passerelle/platform';
 import { CITIZEN_DATA_ERASED, Eraser, openPersonalData, type PersonalData } from '@passerelle/privacy';
-import { caseEvent, storedCaseEvent } from '@passerelle/testing';
+import { caseEvent, columnsHolding, storedCaseEvent } from '@passerelle/testing';
 import { Projector } from './projector';
 import { ViewStore } from './view-store';
 
@@ -38,20 +38,8 @@ describe('the views fed from the outbound topics keep personal fields sealed', (
 
   /** Every text, json, jsonb and bytea column of every table, searched for the plaintext. */
   async function databaseHits(): Promise<string[]> {
-    const { rows: columns } = await db.query<{ table_schema: string; table_name: string; column_name: string }>(
-      `SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
-       WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.data_type IN ('text', 'jsonb', 'json', 'bytea', 'character varying')`,
-    );
-    const hits: string[] = [];
-    for (const c of columns) {
-      const column = `"${c.column_name}"`;
-      const { rows } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM "${c.table_schema}"."${c.table_name}" WHERE position($1 in ${column}::text) > 0 OR (pg_typeof(${column})::text = 'bytea' AND position(convert_to($1, 'UTF8') in ${column}::text::bytea) > 0)`,
-        [PLAINTEXT],
-      );
-      if (rows[0]!.n > 0) hits.push(`${c.table_schema}.${c.table_name}.${c.column_name}`);
-    }
-    expect(columns.length).toBeGreaterThan(5);
+    const { searched, hits } = await columnsHolding(db, PLAINTEXT);
+    expect(searched).toBeGreaterThan(5);
     return hits;
   }
 
