@@ -9,7 +9,7 @@ import { KafkaBus, kafkaClient, type KafkaClient, type OutgoingMessage } from '@
 import { HubKeyRing } from '@passerelle/identity';
 import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, provideKafka, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
-import { comparedFigure, median, type Figure } from './measure';
+import { comparedFigure, median, type Figure, type Measured } from './measure';
 
 const ROOT = join(__dirname, '..', '..');
 const CASES_PER_ORG = 100;
@@ -174,7 +174,7 @@ async function skipToEnd(kafka: ProvidedKafka, groupId: string, topics: string[]
  * The price of the secured path: the same stack and load on a second broker started with
  * the unsafe --plaintext listener (no TLS, no tokens, no ACLs), in the same run.
  */
-async function securedVersusPlaintext(infra: Infrastructure, secured: { rate: number; perSecond: number[] }): Promise<Figure> {
+async function securedVersusPlaintext(infra: Infrastructure, secured: Measured): Promise<Figure> {
   process.stderr.write('bench: e2e: the same on a plaintext broker, for the secured-vs-plaintext figure…\n');
   const plaintext = await provideKafka({ plaintext: true });
   try {
@@ -243,7 +243,7 @@ const roundSeconds = () => (process.env.PASSERELLE_BENCH_QUICK === '1' ? 5 : SUS
  * slows down over the minutes lands on every variant alike. Each variant's per-second rates
  * over all its rounds, and their median.
  */
-async function alternating(variants: ReadonlyArray<{ name: string; run: (seconds: number) => Promise<{ perSecond: number[] }> }>): Promise<Array<{ rate: number; perSecond: number[] }>> {
+async function alternating(variants: ReadonlyArray<{ name: string; run: (seconds: number) => Promise<{ perSecond: number[] }> }>): Promise<Measured[]> {
   for (const variant of variants) {
     process.stderr.write(`bench: warm-up round: ${variant.name}\n`);
     await variant.run(roundSeconds());

@@ -10,7 +10,7 @@ describe('passerelle audit access-log: one line per entry', () => {
   });
 
   it('prints a refusal with its status, code and target, and who when no token said', () => {
-    const line = accessLogLine({ kind: 'denied', at: read.at, organization: null, subject: null, action: 'read', status: 401, code: 'TOKEN.INVALID', target: 'GET /cases/c-1' });
+    const line = accessLogLine({ kind: 'denied', at: read.at, organization: null, subject: null, action: 'read', status: 401, code: 'TOKEN.INVALID', reason: 'the token is not signed by a registered key', target: 'GET /cases/c-1' });
     expect(line).toContain('(no valid token)');
     expect(line).toMatch(/DENIED read 401 TOKEN\.INVALID {2}GET \/cases\/c-1$/);
   });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { cpus } from 'node:os';
-import { defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator } from '@passerelle/contracts';
+import { defaultSchemasDir, readRegisteredSchemas, readSchemaDirectory, RegisteredValidator, type AccessDenial, type CaseRead } from '@passerelle/contracts';
 import { PgliteDatabase, PostgresDatabase, type SqlDatabase } from '@passerelle/database';
 import { SqlEventStore } from '@passerelle/event-store';
 import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
@@ -78,9 +78,8 @@ export async function auditAsOfCommand(options: HubOptions & { case: string; org
   return 0;
 }
 
-export type AccessLogLine =
-  | { kind: 'read'; at: string; organization: string; subject: string; purpose: string; note?: string; via?: 'list' | 'stream'; revision: number }
-  | { kind: 'denied'; at: string; organization: string | null; subject: string | null; action: string; status: number; code: string; target: string; purpose?: string };
+/** An entry of `GET /cases/{id}/access-log`, as the views present it. */
+export type AccessLogLine = ({ kind: 'read' } & CaseRead) | ({ kind: 'denied' } & AccessDenial);
 
 /** `passerelle audit access-log --case <id>`: who read the case, when, for what; and who was refused. */
 export async function auditAccessLogCommand(options: HubOptions & { case: string }, output: Output): Promise<number> {
