@@ -42,7 +42,7 @@ interface Org {
  * the same messages to the same topics, in the same run.
  */
 /** Ledger and relay as processes on the real broker, three organizations with 300 shared cases. */
-async function stack(infra: Infrastructure, broker?: ProvidedKafka, extraEnv: Record<string, string> = {}) {
+export async function stack(infra: Infrastructure, broker?: ProvidedKafka, extraEnv: Record<string, string> = {}) {
   const kafka = broker ?? (await infra.kafkaBroker());
   const url = await infra.database();
   const db = await PostgresDatabase.open({ url });
@@ -335,7 +335,7 @@ export async function soakBenchmark(infra: Infrastructure): Promise<Figure[]> {
 }
 
 /** Produces as fast as the pipeline drains, for SUSTAINED_S; delivered events per second. */
-async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, processes: ChildProcess[], next: (owner: Org, n: number) => Promise<OutgoingMessage> = serviceMessage, seconds = SUSTAINED_S) {
+export async function sustained(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, processes: ChildProcess[], next: (owner: Org, n: number) => Promise<OutgoingMessage> = serviceMessage, seconds = SUSTAINED_S) {
   process.stderr.write(`bench: e2e: ${WARMUP_S + seconds} s at full speed…\n`);
   let rssStart = 0;
   const perSecond: number[] = [];
@@ -537,7 +537,7 @@ function serviceMessage(owner: Org, n: number): Promise<OutgoingMessage> {
   return message(owner, caseId, 'ServiceRequested', { service: `svc-${n}`, description: 'x'.repeat(600), requestedAt: new Date().toISOString(), provider: owner.org.id });
 }
 
-interface Started {
+export interface Started {
   child: ChildProcess;
   exited: Promise<void>;
   /** Where it serves HTTP (/metrics), from its "listening" line. */
@@ -550,7 +550,7 @@ interface Started {
  */
 const CPU_PROF_DIR = process.env.PASSERELLE_BENCH_CPU_PROF;
 
-async function start(app: string, env: Record<string, string>): Promise<Started> {
+export async function start(app: string, env: Record<string, string>): Promise<Started> {
   const profiling = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profiling, join(ROOT, `dist/apps/${app}/src/main.js`)], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -573,7 +573,7 @@ async function start(app: string, env: Record<string, string>): Promise<Started>
   return { child, exited, url };
 }
 
-async function stop(target: Started): Promise<void> {
+export async function stop(target: Started): Promise<void> {
   if (target.child.exitCode !== null) return;
   target.child.kill('SIGTERM');
   await target.exited;
