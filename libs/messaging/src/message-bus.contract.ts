@@ -78,6 +78,17 @@ export function messageBusContract(name: string, open: () => Promise<MessageBus>
       expect(first!.value.toString()).toBe('{"n":0}');
     }, timeoutMs);
 
+    it('answers every one of many concurrent publishes and keeps a key in the order they were made', async () => {
+      const topic = unique('concurrent');
+      await bus.ensureTopics([topic]);
+      // Sixty-four publishers at once, as at a busy gateway: most wait while a send is in flight.
+      await Promise.all(Array.from({ length: 64 }, (_, i) => bus.publish(topic, [{ key: 'one-case', value: JSON.stringify({ n: i }) }])));
+
+      const received = await collect(topic, unique('group'), 64);
+
+      expect(received.map((m) => JSON.parse(m.value.toString()).n)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    }, timeoutMs);
+
     it('resumes a group after its last handled message: nothing redelivered, nothing lost', async () => {
       const topic = unique('resume');
       const group = unique('group');

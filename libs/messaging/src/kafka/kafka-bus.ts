@@ -1,6 +1,7 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { assertMessageKeys, type IncomingMessage, type MessageBus, type OutgoingMessage, type SubscribeOptions, type Subscription } from '../message-bus.port';
 import { publishError, retryRetriable } from '../bus-errors';
+import { CoalescedSends } from '../coalesced-sends';
 import { kafkaClient, type KafkaConnectionOptions } from './kafka-connection';
 
 export interface KafkaBusOptions extends KafkaConnectionOptions {
@@ -22,6 +23,7 @@ export class KafkaBus implements MessageBus {
   private producerReady: Promise<void> | null = null;
   private adminReady: Promise<void> | null = null;
   private readonly consumers = new Set<Consumer>();
+  private readonly sends = new CoalescedSends((topic, messages) => this.send(topic, messages));
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = kafkaClient(options);
@@ -34,6 +36,11 @@ export class KafkaBus implements MessageBus {
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     assertMessageKeys(messages);
+    return this.sends.publish(topic, messages);
+  }
+
+  /** One produce request; the publishes waiting behind it are coalesced by {@link CoalescedSends}. */
+  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     try {
       await this.connectProducer();
       await this.producer.send({
