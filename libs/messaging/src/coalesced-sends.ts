@@ -18,6 +18,9 @@ interface Waiting {
  * sixty-four in a row (an idempotent producer has one request in flight per broker). Each
  * caller hears of its own messages: should a coalesced request fail, its publishes are sent
  * again one by one, so a message the broker refuses fails only the publish that carried it.
+ * A request refused for some partitions may have written others: sending again then writes
+ * those messages twice, as a caller's own retry of a failed publish would (delivery is at
+ * least once: the store takes an event id once, and subscribers deduplicate by event id).
  */
 export class CoalescedSends {
   private readonly waiting = new Map<string, Waiting[]>();
