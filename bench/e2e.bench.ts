@@ -9,7 +9,7 @@ import { KafkaBus, kafkaClient, type KafkaClient, type OutgoingMessage } from '@
 import { HubKeyRing } from '@passerelle/identity';
 import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, kafkaEnvironment, provideKafka, type ProvidedKafka, type TestOrganization } from '@passerelle/testing';
 import type { Infrastructure } from './infrastructure';
-import { comparedFigure, median, type Figure, type Measured } from './measure';
+import { comparedFigure, median, percentile, type Figure, type Measured } from './measure';
 
 const ROOT = join(__dirname, '..', '..');
 const CASES_PER_ORG = 100;
@@ -411,8 +411,7 @@ async function latency(bus: KafkaBus, orgs: Org[], counter: DeliveryCounter, rat
   counter.onEvent = undefined;
   counter.sentAt.clear();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99) };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 async function settle(counter: DeliveryCounter): Promise<void> {

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { ALL_COMPONENTS } from '../apps/hub/src/components';
 import { stack, start, stop, sustained, type Started } from './e2e.bench';
 import type { Infrastructure } from './infrastructure';
-import { median, type Figure } from './measure';
+import { latencyFigures, median, type Figure } from './measure';
 
 /** Clients, and how many events each publishes per round. */
 const SHAPES: readonly Shape[] = [
@@ -63,18 +63,12 @@ export async function httpPublishing(shapes: readonly Shape[], rounds: number): 
           }),
         ),
       );
-      const label = clientsLabel(clients);
-      figures.push({
-        benchmark: `http publish, embedded hub, ${label}`,
-        unit: 'receipted events/s',
-        value: median(measured.rates),
-        rounds: measured.rates,
-        baseline: { name: 'GET /health/live, same clients', value: median(measured.floor), rounds: measured.floor },
-        ratio: median(measured.rates) / median(measured.floor),
-        goal: clients === 8 ? { value: GOAL_8_CLIENTS } : undefined,
-        note: clients === 8 ? `goal: 10× the 70 receipted events/s measured before` : undefined,
-      });
-      figures.push(...latencyFigures(`http publish latency, embedded hub, ${label}`, measured.latencies));
+      figures.push(
+        ...publishFigures(['embedded hub', 'embedded hub'], clients, measured, { name: 'GET /health/live, same clients', value: median(measured.floor), rounds: measured.floor }, {
+          goal: clients === 8 ? { value: GOAL_8_CLIENTS } : undefined,
+          note: clients === 8 ? `goal: 10× the 70 receipted events/s measured before` : undefined,
+        }),
+      );
     }
   } finally {
     await hub.app.close();
@@ -112,21 +106,16 @@ async function httpOnStack(infra: Infrastructure): Promise<Figure[]> {
           }),
         ),
       );
-      const label = clientsLabel(clients);
-      figures.push({
-        benchmark: `http publish, stack (gateway + ledger + relay on Kafka), ${label}`,
-        unit: 'receipted events/s',
-        value: median(measured.rates),
-        rounds: measured.rates,
-        baseline: { name: 'the same stack through Kafka (inbound → outbound)', value: kafkaPath.rate, rounds: kafkaPath.perSecond },
-        ratio: median(measured.rates) / kafkaPath.rate,
-        goal: clients === 64 ? { ratio: 0.5 } : undefined,
-        note:
-          clients === 64
-            ? `the Kafka path: ${KAFKA_PATH_S} s at full speed, batches of 200, just before; /health/live on the gateway, same clients: ${median(measured.floor).toFixed(0)}/s`
-            : undefined,
-      });
-      figures.push(...latencyFigures(`http publish latency, stack, ${label}`, measured.latencies));
+      const kafkaBaseline = { name: 'the same stack through Kafka (inbound → outbound)', value: kafkaPath.rate, rounds: kafkaPath.perSecond };
+      figures.push(
+        ...publishFigures(['stack (gateway + ledger + relay on Kafka)', 'stack'], clients, measured, kafkaBaseline, {
+          goal: clients === 64 ? { ratio: 0.5 } : undefined,
+          note:
+            clients === 64
+              ? `the Kafka path: ${KAFKA_PATH_S} s at full speed, batches of 200, just before; /health/live on the gateway, same clients: ${median(measured.floor).toFixed(0)}/s`
+              : undefined,
+        }),
+      );
     }
     return figures;
   } finally {
@@ -140,6 +129,13 @@ type Shape = readonly [clients: number, perClient: number];
 /** The Kafka path's run on the stack, beside the HTTP figures. */
 const KAFKA_PATH_S = 20;
 
+/** Receipted events/s and the /health/live floor per measured round, and every publish's latency (ms). */
+interface Rounds {
+  rates: number[];
+  floor: number[];
+  latencies: number[];
+}
+
 interface ClientWork {
   token: string;
   events: Signed[];
@@ -150,7 +146,7 @@ interface ClientWork {
  * events one at a time; after each round, the same clients asking for /health/live as often:
  * the HTTP floor of that server.
  */
-async function publishingRounds(url: string, clients: number, perClient: number, rounds: number, prepare: () => Promise<ClientWork[]>) {
+async function publishingRounds(url: string, clients: number, perClient: number, rounds: number, prepare: () => Promise<ClientWork[]>): Promise<Rounds> {
   const publish = publisher(url);
   const rates: number[] = [];
   const floor: number[] = [];
@@ -205,12 +201,13 @@ async function untilAdmitted(url: string, token: string): Promise<void> {
   }
 }
 
-function latencyFigures(name: string, latencies: number[]): Figure[] {
-  const sorted = [...latencies].sort((x, y) => x - y);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** A place's receipted events/s against its baseline, then its publish latencies. */
+function publishFigures([place, short]: readonly [string, string], clients: number, measured: Rounds, baseline: NonNullable<Figure['baseline']>, extra: Pick<Figure, 'goal' | 'note'>): Figure[] {
+  const label = clientsLabel(clients);
+  const value = median(measured.rates);
   return [
-    { benchmark: `${name} p50`, unit: 'ms', value: pct(50), rounds: [pct(50)] },
-    { benchmark: `${name} p99`, unit: 'ms', value: pct(99), rounds: [pct(99)] },
+    { benchmark: `http publish, ${place}, ${label}`, unit: 'receipted events/s', value, rounds: measured.rates, baseline, ratio: value / baseline.value, ...extra },
+    ...latencyFigures(`http publish latency, ${short}, ${label}`, measured.latencies),
   ];
 }
 

@@ -95,6 +95,17 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Nearest-rank percentile of sorted values: the value at rank ⌈p/100 · n⌉ (NaN when there are none). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** p50 and p99 of latencies in ms, as two figures named after `name`. */
+export function latencyFigures(name: string, latencies: readonly number[]): Figure[] {
+  const sorted = [...latencies].sort((x, y) => x - y);
+  return [50, 99].map((p) => ({ benchmark: `${name} p${p}`, unit: 'ms', value: percentile(sorted, p), rounds: [percentile(sorted, p)] }));
+}
+
 /** min–max around the median, as a percentage of it */
 export function spread(values: number[]): string {
   const m = median(values);

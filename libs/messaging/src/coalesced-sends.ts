@@ -84,8 +84,10 @@ function takeUpTo(queue: Waiting[], limit: number): Waiting[] {
 function sizeOf(messages: readonly OutgoingMessage[]): number {
   let bytes = 0;
   for (const m of messages) {
-    bytes += (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + (m.key?.length ?? 0) + 64;
-    for (const [name, value] of Object.entries(m.headers ?? {})) bytes += name.length + value.length;
+    bytes += byteLength(m.value) + byteLength(m.key) + 64;
+    for (const [name, value] of Object.entries(m.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   }
   return bytes;
 }
+
+const byteLength = (data: string | Buffer | null): number => (data === null ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.length);
