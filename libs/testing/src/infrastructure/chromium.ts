@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { aptInstall } from './apt';
 
 /** Debian's Chromium, which the browser tests drive (playwright-core downloads no browser). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,9 +29,7 @@ export async function provideChromium(): Promise<{ path?: string; description: s
     return { description: `Chromium is missing at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set CHROMIUM_PATH` };
   }
   try {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['update', '-qq'], { env, timeout: 300_000 });
-    await run('apt-get', ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=300', 'chromium'], { env, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+    await aptInstall(['chromium'], { recommends: true });
   } catch (err) {
     return { description: `Chromium is missing at ${CHROMIUM_PATH} and apt-get install -y chromium failed: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').pop()}` };
   }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { aptInstall } from './apt';
 import { MissingPrerequisite } from './prerequisite';
 
 const run = promisify(execFile);
@@ -40,9 +41,7 @@ export async function provideOperationsTools(): Promise<OperationsTools> {
     const hint = `install the Debian package(s) ${packages.join(' ')} (apt-get install -y ${packages.join(' ')}), or put ${missing.join(', ')} on PATH`;
     if (process.getuid?.() !== 0 || !(await which('apt-get'))) throw new MissingPrerequisite(`${missing.join(', ')} not found: ${hint}`);
     try {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      await run('apt-get', ['update', '-qq'], { env, maxBuffer: 64 * 1024 * 1024 });
-      await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env, maxBuffer: 64 * 1024 * 1024 });
+      await aptInstall(packages);
     } catch (err) {
       const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').pop();
       throw new MissingPrerequisite(`${missing.join(', ')} not found and apt-get could not install ${packages.join(' ')} (${detail}): ${hint}`);
