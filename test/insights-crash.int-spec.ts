@@ -4,7 +4,7 @@ import { PostgresDatabase } from '@passerelle/database';
 import { SqlEventStore } from '@passerelle/event-store';
 import { admitTestOrganization, createScratchDatabase, storedCaseEvent, type ScratchDatabase, type TestOrganization } from '@passerelle/testing';
 import { planJourneys } from '../apps/cli/src/simulate/journeys';
-import { isNew, newTrack, track, type CaseTrack, type Fact, type InsightEvent } from '../apps/insights/src/domain/facts';
+import { foldLog, type InsightEvent } from '../apps/insights/src/domain/facts';
 import { channelMeasures, handoffMeasures, journeyMeasures } from '../apps/insights/src/domain/measures';
 import { listeningUrl, spawnTarget, terminate, type TargetProcess } from './support/target-process';
 
@@ -85,16 +85,7 @@ describe('insights projection: killed mid-way, it resumes without counting an ev
     await until('the projection to reach the head', async () => (await checkpoint()) >= head);
 
     // What the same log gives folded in memory, once.
-    const tracks = new Map<string, CaseTrack>();
-    const facts = new Map<string, Fact>();
-    for (const event of log) {
-      const state = tracks.get(event.caseId) ?? newTrack(event.caseId);
-      if (!isNew(state, event)) continue;
-      const result = track(state, event);
-      tracks.set(event.caseId, result.state);
-      for (const f of result.facts) facts.set(`${f.caseId}\u0000${f.id}`, f);
-    }
-    const all = [...facts.values()];
+    const all = foldLog(log);
     const requests = all.filter((f) => f.kind === 'request');
     const expected = {
       channels: channelMeasures({ contacts: all.filter((f) => f.kind === 'contact'), requests, satisfaction: all.filter((f) => f.kind === 'satisfaction') }, null, 5, 'organization'),

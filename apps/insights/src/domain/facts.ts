@@ -96,10 +96,18 @@ export interface HandoffFact {
 
 export type Fact = ContactFact | RequestFact | SatisfactionFact | HandoffFact;
 
-interface OpenRequest {
+/**
+ * A request not yet decided. It is kept apart from its case's track, written once when made
+ * and read back only when a decision comes, so a case with many undecided requests costs each
+ * event no more than a case with none: what the decision needs is the case's running tallies
+ * as they stood just before the request.
+ */
+export interface OpenRequest {
   fact: RequestFact;
-  contacts: Record<string, number>;
-  between: number;
+  /** The case's `tally` just before the request. */
+  tallyBefore: Record<string, number>;
+  /** The case's `folded` just before the request. */
+  foldedBefore: number;
 }
 
 /** The running state of one case: what later events need to be measured. */
@@ -107,16 +115,49 @@ export interface CaseTrack {
   caseId: string;
   /** The last sequence folded in; -1 before any. */
   revision: number;
+  /** Events folded in. */
+  folded: number;
   channels: Channel[];
   service: string;
   segment: string;
   /** day → `organization|channel|service|segment` → contacts */
   contacts: Record<string, Record<string, number>>;
-  open: OpenRequest[];
+  /** Every contact of the case by `organization|channel|day` (how the tariff prices them). */
+  tally: Record<string, number>;
+  /** How many requests of the case are undecided (each an {@link OpenRequest}, kept apart). */
+  undecided: number;
   pending: HandoffFact[];
 }
 
-export const newTrack = (caseId: string): CaseTrack => ({ caseId, revision: -1, channels: [], service: NO_SERVICE, segment: NO_SEGMENT, contacts: {}, open: [], pending: [] });
+export const newTrack = (caseId: string): CaseTrack => ({
+  caseId,
+  revision: -1,
+  folded: 0,
+  channels: [],
+  service: NO_SERVICE,
+  segment: NO_SEGMENT,
+  contacts: {},
+  tally: {},
+  undecided: 0,
+  pending: [],
+});
+
+/** What folding one event changed. */
+export interface Folded {
+  state: CaseTrack;
+  /** Facts created or changed, each to be stored under its id, replacing an older version. */
+  facts: Fact[];
+  /** The request this event made, now undecided. */
+  opened: OpenRequest | null;
+  /** Whether this event decided every request undecided before it. */
+  decided: boolean;
+}
+
+/**
+ * Whether folding the event needs its case's undecided requests (a decision that has some to
+ * decide): only then must they be read.
+ */
+export const needsUndecided = (state: CaseTrack, event: InsightEvent): boolean => event.name === 'DecisionRendered' && state.undecided > 0;
 
 /** The UTC day of an instant. */
 export const dayOf = (time: string): string => new Date(time).toISOString().slice(0, 10);
@@ -136,20 +177,19 @@ export function segmentKey(segment: unknown): string {
 export const isNew = (track: CaseTrack, event: InsightEvent): boolean => event.sequence > track.revision;
 
 /**
- * Folds one event into its case's track; returns the new track and the facts it creates or
- * changes (each to be stored under its id, replacing an older version).
+ * Folds one event into its case's track. `undecided` is the case's undecided requests, read
+ * only when {@link needsUndecided} says so (ignored otherwise); the caller keeps them, adding
+ * `opened` and dropping them all when `decided`.
  */
-export function track(state: CaseTrack, event: InsightEvent): { state: CaseTrack; facts: Fact[] } {
+export function track(state: CaseTrack, event: InsightEvent, undecided: readonly OpenRequest[]): Folded {
   const facts: Fact[] = [];
   const at = Date.parse(event.time);
   const day = dayOf(event.time);
   const next: CaseTrack = {
     ...state,
     revision: event.sequence,
+    folded: state.folded + 1,
     channels: state.channels.includes(event.channel) ? state.channels : [...state.channels, event.channel],
-    contacts: state.contacts,
-    open: state.open,
-    pending: state.pending,
   };
 
   // A hand-off is picked up by the first event its receiver publishes afterwards.
@@ -173,10 +213,11 @@ export function track(state: CaseTrack, event: InsightEvent): { state: CaseTrack
   next.contacts = { ...next.contacts, [day]: counts };
   facts.push({ kind: 'contact', id: `c:${day}`, caseId: state.caseId, day, counts });
 
-  // Every undecided request counts this event among its contacts (for its cost).
   const priced = `${event.publisher}|${event.channel}|${day}`;
-  next.open = next.open.map((r) => ({ ...r, contacts: { ...r.contacts, [priced]: (r.contacts[priced] ?? 0) + 1 } }));
+  next.tally = { ...state.tally, [priced]: (state.tally[priced] ?? 0) + 1 };
 
+  let opened: OpenRequest | null = null;
+  let decided = false;
   switch (event.name) {
     case 'ServiceRequested': {
       const fact: RequestFact = {
@@ -195,15 +236,27 @@ export function track(state: CaseTrack, event: InsightEvent): { state: CaseTrack
         repeatContacts: null,
       };
       facts.push(fact);
-      next.open = [...next.open, { fact, contacts: { [priced]: 1 }, between: -1 }];
+      opened = { fact, tallyBefore: state.tally, foldedBefore: state.folded };
+      next.undecided = state.undecided + 1;
       break;
     }
     case 'DecisionRendered': {
-      // A decision decides every request of the case made before it and not yet decided.
-      for (const r of next.open) {
-        facts.push({ ...r.fact, decidedAt: at, contacts: r.contacts, channels: next.channels.length, repeatContacts: r.between });
+      if (undecided.length !== state.undecided) {
+        throw new Error(`insights: case ${state.caseId} has ${state.undecided} undecided request(s), ${undecided.length} given to decide at sequence ${event.sequence}`);
       }
-      next.open = [];
+      // A decision decides every request of the case made before it and not yet decided: its
+      // contacts are those from the request itself through this decision.
+      for (const r of undecided) {
+        facts.push({
+          ...r.fact,
+          decidedAt: at,
+          contacts: since(next.tally, r.tallyBefore),
+          channels: next.channels.length,
+          repeatContacts: state.folded - r.foldedBefore - 1,
+        });
+      }
+      next.undecided = 0;
+      decided = true;
       break;
     }
     case 'SatisfactionRecorded':
@@ -240,7 +293,57 @@ export function track(state: CaseTrack, event: InsightEvent): { state: CaseTrack
     default:
       break;
   }
-  // Contacts between a request and its decision: this event, if the request is still open after it.
-  next.open = next.open.map((r) => ({ ...r, between: r.between + 1 }));
-  return { state: next, facts };
+  return { state: next, facts, opened, decided };
+}
+
+/**
+ * Folds a whole log in memory (cases interleaved, each in its own order; a redelivered event
+ * changes nothing), as the projection does batch by batch: the facts it ends with.
+ */
+export function foldLog(log: Iterable<InsightEvent>): Fact[] {
+  const tracks = new Map<string, CaseTrack>();
+  const undecided = new Map<string, OpenRequest[]>();
+  const facts = new Map<string, Fact>();
+  for (const event of log) {
+    const state = tracks.get(event.caseId) ?? newTrack(event.caseId);
+    if (!isNew(state, event)) continue;
+    const result = track(state, event, undecided.get(event.caseId) ?? []);
+    tracks.set(event.caseId, result.state);
+    for (const f of result.facts) facts.set(`${f.caseId}\u0000${f.id}`, f);
+    if (result.decided) undecided.delete(event.caseId);
+    if (result.opened) undecided.set(event.caseId, [...(undecided.get(event.caseId) ?? []), result.opened]);
+  }
+  return [...facts.values()];
+}
+
+/** The counts added to `before` to make `now`: the keys that grew, by how much. */
+function since(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(now), ...Object.keys(before)])) {
+    const added = (now[key] ?? 0) - (before[key] ?? 0);
+    if (added > 0) grown[key] = added;
+  }
+  return grown;
+}
+
+/** A track as stored before its undecided requests were kept apart: each carried in it, its counts kept up to date. */
+export interface TrackBeforeUndecidedApart extends Omit<CaseTrack, 'folded' | 'tally' | 'undecided'> {
+  open: Array<{ fact: RequestFact; contacts: Record<string, number>; between: number }>;
+}
+
+/**
+ * Reads a stored track of either shape. An older track's undecided requests come out as
+ * {@link OpenRequest}s whose decision will count what they had counted so far plus what
+ * follows: its tallies start at zero, and each request's are set below zero by what it
+ * had counted.
+ */
+export function storedTrack(stored: CaseTrack | TrackBeforeUndecidedApart): { track: CaseTrack; undecided: OpenRequest[] | null } {
+  if (!('open' in stored)) return { track: stored, undecided: null };
+  const { open, ...rest } = stored;
+  const undecided = open.map((r) => ({
+    fact: r.fact,
+    tallyBefore: Object.fromEntries(Object.entries(r.contacts).map(([key, count]) => [key, -count])),
+    foldedBefore: -r.between - 1,
+  }));
+  return { track: { ...rest, folded: 0, tally: {}, undecided: undecided.length }, undecided };
 }

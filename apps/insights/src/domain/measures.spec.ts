@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Channel } from '@passerelle/contracts';
-import { ALL_CHANNELS, DIGITAL_CHANNELS, dayOf, isNew, newTrack, segmentKey, track, type CaseTrack, type Fact, type InsightEvent } from './facts';
+import { ALL_CHANNELS, DIGITAL_CHANNELS, dayOf, foldLog, segmentKey, type Fact, type InsightEvent } from './facts';
 import { ANY, channelMeasures, GRAINS, handoffMeasures, journeyMeasures, percentile, priceList, round } from './measures';
 import type { Tariff } from './tariff';
 
@@ -10,16 +10,7 @@ const DAYS = ['2026-11-02', '2026-11-03', '2026-11-04'];
 
 /** Folds a log (cases interleaved, each in its own order) into facts, as the projection does. */
 function project(log: readonly InsightEvent[], redeliver = false): Fact[] {
-  const tracks = new Map<string, CaseTrack>();
-  const facts = new Map<string, Fact>();
-  for (const event of redeliver ? log.flatMap((e) => [e, e]) : log) {
-    const state = tracks.get(event.caseId) ?? newTrack(event.caseId);
-    if (!isNew(state, event)) continue;
-    const result = track(state, event);
-    tracks.set(event.caseId, result.state);
-    for (const f of result.facts) facts.set(`${f.caseId}\u0000${f.id}`, f);
-  }
-  return [...facts.values()];
+  return foldLog(redeliver ? log.flatMap((e) => [e, e]) : log);
 }
 
 const split = (facts: Fact[]) => ({

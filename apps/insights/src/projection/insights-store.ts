@@ -1,6 +1,6 @@
 import { applyMigrations, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
 import { Checkpoints } from '@passerelle/event-store';
-import { isNew, newTrack, track, type CaseTrack, type Fact, type InsightEvent } from '../domain/facts';
+import { isNew, needsUndecided, newTrack, storedTrack, track, type CaseTrack, type Fact, type InsightEvent, type OpenRequest, type TrackBeforeUndecidedApart } from '../domain/facts';
 import type { Tariff } from '../domain/tariff';
 
 const MIGRATIONS = [
@@ -19,6 +19,13 @@ const MIGRATIONS = [
     PRIMARY KEY (case_id, fact_id)
   )`,
   `CREATE INDEX IF NOT EXISTS insights_facts_by_day ON insights_facts (kind, day)`,
+  // Each case's undecided requests, apart from its track: written once, read back by the decision.
+  `CREATE TABLE IF NOT EXISTS insights_undecided (
+    case_id text  NOT NULL,
+    fact_id text  NOT NULL,
+    request jsonb NOT NULL,
+    PRIMARY KEY (case_id, fact_id)
+  )`,
   `CREATE TABLE IF NOT EXISTS insights_services (service text PRIMARY KEY)`,
   // Every tariff ever declared; the highest version is the one in force.
   `CREATE TABLE IF NOT EXISTS insights_tariffs (
@@ -59,17 +66,30 @@ export class InsightsStore {
   /** Folds the events (in log order) and saves the checkpoint with their effect; returns how many counted. */
   async apply(events: readonly InsightEvent[], checkpoint: { name: string; position: bigint }): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const tracks = await this.lock(tx, [...new Set(events.map((e) => e.caseId))]);
-      const changed = new Map<string, CaseTrack>();
+      const { tracks, undecided, upgraded } = await this.lock(tx, events);
+      const changed = new Map<string, CaseTrack>(upgraded.map((t) => [t.caseId, t]));
       const facts = new Map<string, Fact>();
+      // Cases whose stored undecided requests this batch decided, and the requests it made still undecided.
+      const decided = new Set<string>();
+      const opened = new Map<string, OpenRequest[]>();
       let counted = 0;
       for (const event of events) {
         const state = tracks.get(event.caseId) ?? newTrack(event.caseId);
         if (!isNew(state, event)) continue;
-        const result = track(state, event);
+        const result = track(state, event, needsUndecided(state, event) ? [...(undecided.get(event.caseId) ?? []), ...(opened.get(event.caseId) ?? [])] : []);
         tracks.set(event.caseId, result.state);
         changed.set(event.caseId, result.state);
         for (const fact of result.facts) facts.set(`${fact.caseId}\u0000${fact.id}`, fact);
+        if (result.decided) {
+          decided.add(event.caseId);
+          undecided.set(event.caseId, []);
+          opened.delete(event.caseId);
+        }
+        if (result.opened) {
+          const made = opened.get(event.caseId);
+          if (made) made.push(result.opened);
+          else opened.set(event.caseId, [result.opened]);
+        }
         counted += 1;
       }
       if (changed.size > 0) {
@@ -80,6 +100,9 @@ export class InsightsStore {
           [JSON.stringify([...changed.values()])],
         );
       }
+      if (decided.size > 0) await tx.query('DELETE FROM insights_undecided WHERE case_id = ANY($1::text[])', [[...decided]]);
+      const stillOpen = [...opened.values()].flat();
+      if (stillOpen.length > 0) await this.writeUndecided(tx, stillOpen);
       if (facts.size > 0) {
         await tx.query(
           `INSERT INTO insights_facts (case_id, fact_id, kind, day, fact)
@@ -104,6 +127,7 @@ export class InsightsStore {
     await this.db.transaction(async (tx) => {
       await tx.query('DELETE FROM insights_cases');
       await tx.query('DELETE FROM insights_facts');
+      await tx.query('DELETE FROM insights_undecided');
       await tx.query('DELETE FROM insights_services');
       await this.checkpoints.reset(name, tx);
     });
@@ -144,9 +168,43 @@ export class InsightsStore {
     return { version: Number(rows[0]!.version), tariff, declaredBy, declaredAt: new Date(rows[0]!.declared_at).toISOString() };
   }
 
-  private async lock(tx: SqlExecutor, caseIds: string[]): Promise<Map<string, CaseTrack>> {
-    if (caseIds.length === 0) return new Map();
-    const { rows } = await tx.query<{ track: CaseTrack }>('SELECT track FROM insights_cases WHERE case_id = ANY($1::text[]) ORDER BY case_id FOR UPDATE', [caseIds]);
-    return new Map(rows.map((r) => [r.track.caseId, r.track]));
+  /**
+   * The batch's cases' tracks, locked, and the undecided requests of those a decision in the
+   * batch will read. A track stored in the older shape is upgraded: its undecided requests
+   * are written apart here and the track rewritten with the batch.
+   */
+  private async lock(tx: SqlExecutor, events: readonly InsightEvent[]): Promise<{ tracks: Map<string, CaseTrack>; undecided: Map<string, OpenRequest[]>; upgraded: CaseTrack[] }> {
+    const tracks = new Map<string, CaseTrack>();
+    const undecided = new Map<string, OpenRequest[]>();
+    const upgraded: CaseTrack[] = [];
+    if (events.length === 0) return { tracks, undecided, upgraded };
+    const caseIds = [...new Set(events.map((e) => e.caseId))];
+    const { rows } = await tx.query<{ track: CaseTrack | TrackBeforeUndecidedApart }>('SELECT track FROM insights_cases WHERE case_id = ANY($1::text[]) ORDER BY case_id FOR UPDATE', [caseIds]);
+    for (const row of rows) {
+      const stored = storedTrack(row.track);
+      tracks.set(stored.track.caseId, stored.track);
+      if (stored.undecided) {
+        undecided.set(stored.track.caseId, stored.undecided);
+        upgraded.push(stored.track);
+      }
+    }
+    const older = upgraded.flatMap((t) => undecided.get(t.caseId)!);
+    if (older.length > 0) await this.writeUndecided(tx, older);
+    const deciding = [...new Set(events.filter((e) => e.name === 'DecisionRendered' && (tracks.get(e.caseId)?.undecided ?? 0) > 0 && !undecided.has(e.caseId)).map((e) => e.caseId))];
+    if (deciding.length > 0) {
+      const read = await tx.query<{ case_id: string; request: OpenRequest }>('SELECT case_id, request FROM insights_undecided WHERE case_id = ANY($1::text[])', [deciding]);
+      for (const id of deciding) undecided.set(id, []);
+      for (const r of read.rows) undecided.get(r.case_id)!.push(r.request);
+    }
+    return { tracks, undecided, upgraded };
+  }
+
+  private async writeUndecided(tx: SqlExecutor, requests: readonly OpenRequest[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO insights_undecided (case_id, fact_id, request)
+       SELECT r->'fact'->>'caseId', r->'fact'->>'id', r FROM jsonb_array_elements($1::jsonb) AS r
+       ON CONFLICT (case_id, fact_id) DO UPDATE SET request = excluded.request`,
+      [JSON.stringify(requests)],
+    );
   }
 }
