@@ -86,6 +86,12 @@ export interface SubscribeToAllOptions {
   /** Deliver events after this position (exclusive); from the beginning when omitted. */
   fromPosition?: bigint;
   filter?: AllFilter;
+  /**
+   * Live, how long commits may gather before the subscription reads them (default 0): fewer,
+   * larger reads for a reader that can be that much behind. A store that pushes events
+   * rather than reading them may ignore it.
+   */
+  gatherMs?: number;
 }
 
 /**

@@ -30,4 +30,4 @@ export { EsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-st
 export { EventStoreModule, openEventStore, type EventStoreOptions, type EventStoreView } from './event-store.module';
 export { batchesOf } from './batches';
 export { Checkpoints } from './sql/checkpoints';
-export { followAll, type Follower, type FollowOptions } from './follower';
+export { followAll, PROJECTION_GATHER_MS, type Follower, type FollowOptions } from './follower';

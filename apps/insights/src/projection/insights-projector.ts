@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, committedEnvelope, parseEventType, upcast } from '@passerelle/contracts';
 import { SQL_DATABASE, type SqlDatabase } from '@passerelle/database';
-import { EVENT_STORE, followAll, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
+import { EVENT_STORE, followAll, PROJECTION_GATHER_MS, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
 import { PLATFORM_CONFIG, type PlatformConfig } from '@passerelle/platform';
 import type { InsightEvent } from '../domain/facts';
@@ -130,6 +130,7 @@ export class InsightsProjector implements OnApplicationBootstrap, OnApplicationS
       // The whole log, case streams picked here: on SQL, reading unfiltered pages is some
       // 2.5× faster than asking the store for a stream prefix, and the log is mostly cases.
       batchSize: this.options.batchSize,
+      gatherMs: PROJECTION_GATHER_MS,
       handle: async (batch) => {
         const cases = batch.filter((e) => e.streamId.startsWith(CASE_STREAM_PREFIX));
         await this.insights.apply(cases.map(insightEvent), { name: this.name, position: batch.at(-1)!.position });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CASE_STREAM_PREFIX, caseEventMetadata, caseStreamId, committedEnvelope, fromKafkaMessage, outboundTopic, parseTopic, type CaseEventEnvelope } from '@passerelle/contracts';
 import { Lease, LeaseLost, runUnderLease, SQL_DATABASE, type SqlDatabase, type SqlExecutor } from '@passerelle/database';
-import { followAll, STORED_EVENT_STORE, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
+import { followAll, PROJECTION_GATHER_MS, STORED_EVENT_STORE, type EventStore, type Follower, type RecordedEvent } from '@passerelle/event-store';
 import { FEDERATION_DIRECTORY, type FederationDirectory } from '@passerelle/identity';
 import { MESSAGE_BUS, subscribeToTopicSet, type IncomingMessage, type MessageBus, type Subscription } from '@passerelle/messaging';
 import { followerProgress, METRICS, type FollowerProgress, type Metrics } from '@passerelle/metrics';
@@ -169,6 +169,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         return from;
       },
       filter: { streamPrefix: CASE_STREAM_PREFIX },
+      gatherMs: PROJECTION_GATHER_MS,
       handle: async (batch) => {
         await guard.handle(batch);
         // Past what was parked too (it is kept, with its bytes, in the parking lot).

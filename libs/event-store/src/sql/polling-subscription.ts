@@ -5,6 +5,8 @@ export interface PollingOptions {
   pageSize: number;
   /** The longest a live subscription waits before reading again when nobody wakes it. */
   pollIntervalMs: number;
+  /** Live, how long commits may gather after a short page before the next read (0: none). */
+  gatherMs?: number;
 }
 
 /**
@@ -19,6 +21,7 @@ export class PollingSubscription implements AllSubscription {
   private closed = false;
   private woken = false;
   private wake: (() => void) | undefined;
+  private interrupt: (() => void) | undefined;
   private iterator: AsyncGenerator<RecordedEvent> | undefined;
 
   constructor(
@@ -47,6 +50,7 @@ export class PollingSubscription implements AllSubscription {
     if (!this.closed) {
       this.closed = true;
       this.wake?.();
+      this.interrupt?.();
     }
     await this.iterator?.return(undefined);
     this.onEnd();
@@ -62,22 +66,40 @@ export class PollingSubscription implements AllSubscription {
           this.checkpoint = event.position;
           yield event;
         }
-        // A short page means caught up: wait, unless woken meanwhile (then read again at once).
-        if (page.length < this.options.pageSize && !this.woken && !this.closed) await this.idle();
+        // A short page means caught up: wait, unless woken meanwhile (then read again at once,
+        // or once the commits that woke it have had `gatherMs` to gather).
+        if (page.length < this.options.pageSize && !this.closed) {
+          if (!this.woken) await this.idle(this.options.pollIntervalMs);
+          if (this.options.gatherMs && !this.closed) await this.gather(this.options.gatherMs);
+        }
       }
     } finally {
       this.onEnd();
     }
   }
 
-  private idle(): Promise<void> {
+  /** Sleeps `ms` whatever is committed meanwhile; ends early only when closed. */
+  private gather(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.interrupt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.interrupt = done;
+    });
+  }
+
+  /** Sleeps `ms`, or until woken or closed. */
+  private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.options.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -166,7 +166,7 @@ export class SqlEventStore implements EventStore {
     const subscription: PollingSubscription = new PollingSubscription(
       (after, limit) => this.readAll({ fromPosition: after, limit, filter: options.filter }),
       options.fromPosition ?? 0n,
-      { pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs },
+      { pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs, gatherMs: options.gatherMs },
       () => this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
