@@ -60,7 +60,9 @@ describe('npm start and signals', () => {
 
     signal(hub.child.pid!);
 
-    expect(await hub.exited).toEqual({ code: 0, signal: null });
+    // With the hub's own last words: a failure says whether it had closed everything by then.
+    const exited = await hub.exited;
+    expect({ exited, last: hub.logs().slice(-3).map((l) => l.msg) }).toEqual({ exited: { code: 0, signal: null }, last: expect.arrayContaining(['hub stopped']) as unknown });
     expect(hub.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(['hub stopping', 'hub stopped']));
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     expect(hub.groupAlive()).toBe(false);
