@@ -20,6 +20,7 @@ export class PollingSubscription implements AllSubscription {
   private checkpoint: bigint;
   private closed = false;
   private woken = false;
+  /** Ends the sleep in progress: `wake` on a commit (not while gathering), `interrupt` on close. */
   private wake: (() => void) | undefined;
   private interrupt: (() => void) | undefined;
   private iterator: AsyncGenerator<RecordedEvent> | undefined;
@@ -49,7 +50,6 @@ export class PollingSubscription implements AllSubscription {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.wake?.();
       this.interrupt?.();
     }
     await this.iterator?.return(undefined);
@@ -69,8 +69,8 @@ export class PollingSubscription implements AllSubscription {
         // A short page means caught up: wait, unless woken meanwhile (then read again at once,
         // or once the commits that woke it have had `gatherMs` to gather).
         if (page.length < this.options.pageSize && !this.closed) {
-          if (!this.woken) await this.idle(this.options.pollIntervalMs);
-          if (this.options.gatherMs && !this.closed) await this.gather(this.options.gatherMs);
+          if (!this.woken) await this.sleep(this.options.pollIntervalMs, true);
+          if (this.options.gatherMs && !this.closed) await this.sleep(this.options.gatherMs, false);
         }
       }
     } finally {
@@ -78,29 +78,17 @@ export class PollingSubscription implements AllSubscription {
     }
   }
 
-  /** Sleeps `ms` whatever is committed meanwhile; ends early only when closed. */
-  private gather(ms: number): Promise<void> {
+  /** Sleeps `ms`, or until closed; `wakeable`: until woken (a commit) too. */
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.interrupt = undefined;
+        this.wake = this.interrupt = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.interrupt = done;
-    });
-  }
-
-  /** Sleeps `ms`, or until woken or closed. */
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
+      if (wakeable) this.wake = done;
     });
   }
 }
