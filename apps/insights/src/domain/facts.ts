@@ -99,15 +99,15 @@ export type Fact = ContactFact | RequestFact | SatisfactionFact | HandoffFact;
 /**
  * A request not yet decided. It is kept apart from its case's track, written once when made
  * and read back only when a decision comes, so a case with many undecided requests costs each
- * event no more than a case with none: what the decision needs is the case's running tallies
- * as they stood just before the request.
+ * event no more than a case with none: what the decision needs is the case's contacts as they
+ * stood just before the request, and the request's place in the case.
  */
 export interface OpenRequest {
   fact: RequestFact;
-  /** The case's `tally` just before the request. */
-  tallyBefore: Record<string, number>;
-  /** The case's `folded` just before the request. */
-  foldedBefore: number;
+  /** The case's contacts by `organization|channel|day` just before the request ({@link pricedContacts}). */
+  contactsBefore: Record<string, number>;
+  /** The request's sequence in its case. */
+  sequence: number;
 }
 
 /** The running state of one case: what later events need to be measured. */
@@ -115,15 +115,11 @@ export interface CaseTrack {
   caseId: string;
   /** The last sequence folded in; -1 before any. */
   revision: number;
-  /** Events folded in. */
-  folded: number;
   channels: Channel[];
   service: string;
   segment: string;
   /** day → `organization|channel|service|segment` → contacts */
   contacts: Record<string, Record<string, number>>;
-  /** Every contact of the case by `organization|channel|day` (how the tariff prices them). */
-  tally: Record<string, number>;
   /** How many requests of the case are undecided (each an {@link OpenRequest}, kept apart). */
   undecided: number;
   pending: HandoffFact[];
@@ -132,12 +128,10 @@ export interface CaseTrack {
 export const newTrack = (caseId: string): CaseTrack => ({
   caseId,
   revision: -1,
-  folded: 0,
   channels: [],
   service: NO_SERVICE,
   segment: NO_SEGMENT,
   contacts: {},
-  tally: {},
   undecided: 0,
   pending: [],
 });
@@ -188,7 +182,6 @@ export function track(state: CaseTrack, event: InsightEvent, undecided: readonly
   const next: CaseTrack = {
     ...state,
     revision: event.sequence,
-    folded: state.folded + 1,
     channels: state.channels.includes(event.channel) ? state.channels : [...state.channels, event.channel],
   };
 
@@ -213,9 +206,6 @@ export function track(state: CaseTrack, event: InsightEvent, undecided: readonly
   next.contacts = { ...next.contacts, [day]: counts };
   facts.push({ kind: 'contact', id: `c:${day}`, caseId: state.caseId, day, counts });
 
-  const priced = `${event.publisher}|${event.channel}|${day}`;
-  next.tally = { ...state.tally, [priced]: (state.tally[priced] ?? 0) + 1 };
-
   let opened: OpenRequest | null = null;
   let decided = false;
   switch (event.name) {
@@ -236,7 +226,7 @@ export function track(state: CaseTrack, event: InsightEvent, undecided: readonly
         repeatContacts: null,
       };
       facts.push(fact);
-      opened = { fact, tallyBefore: state.tally, foldedBefore: state.folded };
+      opened = { fact, contactsBefore: pricedContacts(state.contacts), sequence: event.sequence };
       next.undecided = state.undecided + 1;
       break;
     }
@@ -245,15 +235,11 @@ export function track(state: CaseTrack, event: InsightEvent, undecided: readonly
         throw new Error(`insights: case ${state.caseId} has ${state.undecided} undecided request(s), ${undecided.length} given to decide at sequence ${event.sequence}`);
       }
       // A decision decides every request of the case made before it and not yet decided: its
-      // contacts are those from the request itself through this decision.
+      // contacts are those from the request itself through this decision (sequences are
+      // contiguous in a case, so the events between are the difference of the two).
+      const now = pricedContacts(next.contacts);
       for (const r of undecided) {
-        facts.push({
-          ...r.fact,
-          decidedAt: at,
-          contacts: since(next.tally, r.tallyBefore),
-          channels: next.channels.length,
-          repeatContacts: state.folded - r.foldedBefore - 1,
-        });
+        facts.push({ ...r.fact, decidedAt: at, contacts: since(now, r.contactsBefore), channels: next.channels.length, repeatContacts: event.sequence - r.sequence - 1 });
       }
       next.undecided = 0;
       decided = true;
@@ -316,34 +302,47 @@ export function foldLog(log: Iterable<InsightEvent>): Fact[] {
   return [...facts.values()];
 }
 
+/** A case's contacts by `organization|channel|day`, as the tariff prices them, summed from its track's. */
+export function pricedContacts(contacts: CaseTrack['contacts']): Record<string, number> {
+  const priced: Record<string, number> = {};
+  for (const [day, counts] of Object.entries(contacts)) {
+    for (const [key, count] of Object.entries(counts)) {
+      const [organization, channel] = key.split('|');
+      const at = `${organization}|${channel}|${day}`;
+      priced[at] = (priced[at] ?? 0) + count;
+    }
+  }
+  return priced;
+}
+
 /** The counts added to `before` to make `now`: the keys that grew, by how much. */
 function since(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
   const grown: Record<string, number> = {};
-  for (const key of new Set([...Object.keys(now), ...Object.keys(before)])) {
-    const added = (now[key] ?? 0) - (before[key] ?? 0);
+  for (const [key, count] of Object.entries(now)) {
+    const added = count - (before[key] ?? 0);
     if (added > 0) grown[key] = added;
   }
   return grown;
 }
 
 /** A track as stored before its undecided requests were kept apart: each carried in it, its counts kept up to date. */
-export interface TrackBeforeUndecidedApart extends Omit<CaseTrack, 'folded' | 'tally' | 'undecided'> {
+export interface TrackBeforeUndecidedApart extends Omit<CaseTrack, 'undecided'> {
   open: Array<{ fact: RequestFact; contacts: Record<string, number>; between: number }>;
 }
 
 /**
  * Reads a stored track of either shape. An older track's undecided requests come out as
  * {@link OpenRequest}s whose decision will count what they had counted so far plus what
- * follows: its tallies start at zero, and each request's are set below zero by what it
- * had counted.
+ * follows: the case's contacts then, less those the request had counted, stood before it.
  */
 export function storedTrack(stored: CaseTrack | TrackBeforeUndecidedApart): { track: CaseTrack; undecided: OpenRequest[] | null } {
   if (!('open' in stored)) return { track: stored, undecided: null };
   const { open, ...rest } = stored;
+  const then = pricedContacts(rest.contacts);
   const undecided = open.map((r) => ({
     fact: r.fact,
-    tallyBefore: Object.fromEntries(Object.entries(r.contacts).map(([key, count]) => [key, -count])),
-    foldedBefore: -r.between - 1,
+    contactsBefore: Object.fromEntries(Object.entries(then).map(([key, count]) => [key, count - (r.contacts[key] ?? 0)])),
+    sequence: rest.revision - r.between,
   }));
-  return { track: { ...rest, folded: 0, tally: {}, undecided: undecided.length }, undecided };
+  return { track: { ...rest, undecided: undecided.length }, undecided };
 }
