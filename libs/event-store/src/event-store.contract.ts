@@ -147,6 +147,25 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(await store.streamHead(fresh)).toMatchObject({ revision: 1n });
     }, timeoutMs);
 
+    it('answers an id that two appends of one batch share as it would the two appends one after the other', async () => {
+      const [first, second, third] = [newStream(), newStream(), newStream()];
+      const shared = event('CaseOpened');
+
+      const outcomes = await store.appendMany([
+        { streamId: first, events: [shared, event('Noted')], expectedRevision: 'no_stream' },
+        { streamId: second, events: [shared], expectedRevision: 'no_stream' },
+        { streamId: third, events: [event('Noted')], expectedRevision: 'no_stream' },
+      ]);
+
+      expect(outcomes[0]).toMatchObject({ ok: true, result: { nextExpectedRevision: 1n, duplicate: false } });
+      if (uniqueIdsAcrossStreams) {
+        expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'STORE.DUPLICATE_EVENT_ID', eventId: shared.id, storedIn: first } });
+        expect(await store.streamExists(second)).toBe(false);
+      }
+      expect(outcomes[2]).toMatchObject({ ok: true, result: { nextExpectedRevision: 0n, duplicate: false } });
+      expect((await store.readStream(first)).map((e) => e.id)).toEqual([shared.id, expect.any(String)]);
+    }, timeoutMs);
+
     it('runs batches over the same streams in opposite orders side by side: no deadlock, exactly one winner per revision', async () => {
       const streams = Array.from({ length: 6 }, () => newStream());
       const orders = [streams, [...streams].reverse(), streams, [...streams].reverse()];

@@ -55,6 +55,15 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END
   $$`,
+  // es_append took six arguments until it could be told that its ids were checked already
+  // (p_check, below): the old signature is dropped once, or a call with six would be ambiguous.
+  `DO $$
+  BEGIN
+    IF to_regprocedure('es_append(text, text, text[], text[], text[], text[])') IS NOT NULL THEN
+      DROP FUNCTION es_append(text, text, text[], text[], text[], text[]);
+    END IF;
+  END
+  $$`,
   // The whole append as one function, so that an append is one statement and one round trip
   // (autocommit): lock the head (creating it for a new stream), answer a replay, check the
   // expected revision, then — under APPEND_LOCK, held until commit — chain the batch and
@@ -62,7 +71,9 @@ export const MIGRATIONS: readonly string[] = [
   // chainHash does: SHA-256 over the previous hash and {"data":<JCS>,"metadata":<JCS>}, the
   // JCS texts coming from the caller. Outcomes: 'appended' rows, 'found' rows (ids stored
   // already: the caller judges the replay), or one 'conflict' row with the actual revision.
-  `CREATE OR REPLACE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[])
+  // p_check false skips the replay lookup: es_append_many's, when it has looked up the whole
+  // batch at once and found none of its ids.
+  `CREATE OR REPLACE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[], p_check boolean DEFAULT true)
   RETURNS TABLE (outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
   LANGUAGE plpgsql AS $$
   DECLARE
@@ -73,7 +84,7 @@ export const MIGRATIONS: readonly string[] = [
     v_hashes text[] := '{}';
     v_prev text;
     v_row record;
-    v_found boolean;
+    v_found boolean := false;
     v_n int := coalesce(array_length(p_ids, 1), 0);
   BEGIN
     LOOP
@@ -90,7 +101,9 @@ export const MIGRATIONS: readonly string[] = [
 
     -- EXECUTE: planned for these ids each time. A plan cached while the log was small (a
     -- sequential scan) would stay for the session and slow every append as the log grows.
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))' INTO v_found USING p_ids;
+    IF p_check THEN
+      EXECUTE 'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))' INTO v_found USING p_ids;
+    END IF;
     IF v_found THEN
       IF v_created THEN DELETE FROM es_streams s WHERE s.stream_id = p_stream; END IF;
       RETURN QUERY EXECUTE 'SELECT ''found''::text, e.revision, e.position, e.hash, e.id, e.stream_id, e.type, e.prev_hash FROM es_events e WHERE e.id = ANY ($1)' USING p_ids;
@@ -129,7 +142,10 @@ export const MIGRATIONS: readonly string[] = [
   // locked first, in stream id order (missing ones created), before any append takes the
   // append lock: whoever holds the append lock never waits for a head, so no deadlock
   // forms with single appends or with another batch. Heads created here for appends that did
-  // not happen (a conflict, a replay) are removed again.
+  // not happen (a conflict, a replay) are removed again. Once the heads are locked, the whole
+  // batch's ids are looked up at once: when none is stored and none repeats within the batch,
+  // no append needs its own lookup; otherwise each makes it, as it would alone (a later
+  // append then finds the ids an earlier one of the batch inserted).
   `CREATE OR REPLACE FUNCTION es_append_many(p_streams text[], p_expected text[], p_counts int[], p_ids text[], p_types text[], p_data text[], p_metadata text[])
   RETURNS TABLE (idx int, outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
   LANGUAGE plpgsql AS $$
@@ -142,6 +158,7 @@ export const MIGRATIONS: readonly string[] = [
     v_stream text;
     v_offset int := 1;
     v_count int;
+    v_check boolean;
   BEGIN
     FOR v_stream IN SELECT DISTINCT u.s COLLATE "C" AS s FROM unnest(p_streams) AS u(s) ORDER BY 1 LOOP
       PERFORM 1 FROM es_streams s WHERE s.stream_id = v_stream FOR UPDATE;
@@ -152,10 +169,12 @@ export const MIGRATIONS: readonly string[] = [
         END IF;
       END IF;
     END LOOP;
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))' INTO v_check USING v_ids;
+    v_check := v_check OR (SELECT count(DISTINCT u.id) FROM unnest(v_ids) AS u(id)) < coalesce(array_length(v_ids, 1), 0);
     FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
       v_count := p_counts[i];
       RETURN QUERY SELECT i, a.* FROM es_append(p_streams[i], p_expected[i], v_ids[v_offset : v_offset + v_count - 1], v_types[v_offset : v_offset + v_count - 1],
-        v_data[v_offset : v_offset + v_count - 1], v_metadata[v_offset : v_offset + v_count - 1]) AS a;
+        v_data[v_offset : v_offset + v_count - 1], v_metadata[v_offset : v_offset + v_count - 1], v_check) AS a;
       v_offset := v_offset + v_count;
     END LOOP;
     DELETE FROM es_streams s WHERE s.stream_id = ANY (p_streams) AND s.revision = -1;

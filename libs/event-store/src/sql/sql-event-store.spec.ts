@@ -25,6 +25,25 @@ describe('SqlEventStore on PGlite', () => {
     }
   });
 
+  it('opens a database whose es_append has the earlier six-argument signature, and appends through the new one', async () => {
+    const db = await PgliteDatabase.open();
+    try {
+      // The earlier signature, as a database of an earlier version holds it (its body is beside
+      // the point: the new store must drop it, or a call with six arguments is ambiguous).
+      await db.query(`CREATE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[])
+        RETURNS TABLE (outcome text) LANGUAGE sql AS $$ SELECT 'earlier'::text $$`);
+      const store = await SqlEventStore.open(db);
+      const stream = `case-${randomUUID()}`;
+      await expect(store.appendToStream(stream, [event('CaseOpened')], 'no_stream')).resolves.toMatchObject({ revisions: [0n] });
+      await expect(store.appendMany([{ streamId: stream, events: [event('Noted')], expectedRevision: 0n }, { streamId: `${stream}-b`, events: [event('Noted')], expectedRevision: 'no_stream' }])).resolves.toMatchObject([{ ok: true }, { ok: true }]);
+      const { rows } = await db.query<{ signature: string }>(`SELECT oid::regprocedure::text AS signature FROM pg_proc WHERE proname = 'es_append'`);
+      expect(rows.map((r) => r.signature)).toEqual(['es_append(text,text,text[],text[],text[],text[],boolean)']);
+      await store.close();
+    } finally {
+      await db.close();
+    }
+  });
+
   it('refuses to update, delete or truncate stored events: the table is append-only', async () => {
     const db = await PgliteDatabase.open();
     try {
