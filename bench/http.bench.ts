@@ -7,6 +7,7 @@ import { ALL_COMPONENTS } from '../apps/hub/src/components';
 import { stack, start, stop, sustained, type Started } from './e2e.bench';
 import type { Infrastructure } from './infrastructure';
 import { latencyFigures, median, type Figure } from './measure';
+import { PGLITE_STATEMENTS, StatementTimer } from './pglite-statements';
 
 /** Clients, and how many events each publishes per round. */
 const SHAPES: readonly Shape[] = [
@@ -42,6 +43,7 @@ export async function httpBenchmark(infra: Infrastructure): Promise<Figure[]> {
 
 /** The embedded hub's figures with other shapes and rounds (for profiling one shape). */
 export async function httpPublishing(shapes: readonly Shape[], rounds: number): Promise<Figure[]> {
+  const timer = PGLITE_STATEMENTS ? StatementTimer.install() : undefined;
   const hub = await runTarget('hub', ALL_COMPONENTS, { PASSERELLE_DATA_DIR: 'memory://', PORT: '0', LOG_LEVEL: 'silent', PASSERELLE_DEMO_FEDERATION: 'off' });
   const figures: Figure[] = [];
   try {
@@ -51,6 +53,7 @@ export async function httpPublishing(shapes: readonly Shape[], rounds: number): 
     await untilAdmitted(hub.url, token);
     const publish = publisher(hub.url);
     for (const [clients, perClient] of shapes) {
+      timer?.reset();
       const measured = await publishingRounds(hub.url, clients, perClient, rounds, () =>
         // Each client its own case, opened before the clock starts; then its events, pre-signed.
         Promise.all(
@@ -62,7 +65,9 @@ export async function httpPublishing(shapes: readonly Shape[], rounds: number): 
             return { token, events };
           }),
         ),
+        timer,
       );
+      if (timer) process.stderr.write(timer.report(`embedded hub, ${clientsLabel(clients)}, ${rounds} rounds`));
       figures.push(
         ...publishFigures(['embedded hub', 'embedded hub'], clients, measured, { name: 'GET /health/live, same clients', value: median(measured.floor), rounds: measured.floor }, {
           goal: clients === 8 ? { value: GOAL_8_CLIENTS } : undefined,
@@ -146,7 +151,7 @@ interface ClientWork {
  * events one at a time; after each round, the same clients asking for /health/live as often:
  * the HTTP floor of that server.
  */
-async function publishingRounds(url: string, clients: number, perClient: number, rounds: number, prepare: () => Promise<ClientWork[]>): Promise<Rounds> {
+async function publishingRounds(url: string, clients: number, perClient: number, rounds: number, prepare: () => Promise<ClientWork[]>, timer?: StatementTimer): Promise<Rounds> {
   const publish = publisher(url);
   const rates: number[] = [];
   const floor: number[] = [];
@@ -154,6 +159,7 @@ async function publishingRounds(url: string, clients: number, perClient: number,
   for (let round = 0; round < rounds + 1; round++) {
     const work = await prepare();
     const took: number[] = [];
+    if (round > 0) timer?.resume();
     const start = performance.now();
     await Promise.all(
       work.map(async ({ token, events }) => {
@@ -165,6 +171,7 @@ async function publishingRounds(url: string, clients: number, perClient: number,
       }),
     );
     const rate = (clients * perClient) / ((performance.now() - start) / 1000);
+    timer?.pause();
     const floorStart = performance.now();
     await Promise.all(
       Array.from({ length: clients }, async () => {
