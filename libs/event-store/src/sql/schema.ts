@@ -55,15 +55,6 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END
   $$`,
-  // es_append took six arguments until it could be told that its ids were checked already
-  // (p_check, below): the old signature is dropped once, or a call with six would be ambiguous.
-  `DO $$
-  BEGIN
-    IF to_regprocedure('es_append(text, text, text[], text[], text[], text[])') IS NOT NULL THEN
-      DROP FUNCTION es_append(text, text, text[], text[], text[], text[]);
-    END IF;
-  END
-  $$`,
   // The whole append as one function, so that an append is one statement and one round trip
   // (autocommit): lock the head (creating it for a new stream), answer a replay, check the
   // expected revision, then — under APPEND_LOCK, held until commit — chain the batch and
@@ -73,7 +64,7 @@ export const MIGRATIONS: readonly string[] = [
   // already: the caller judges the replay), or one 'conflict' row with the actual revision.
   // p_check false skips the replay lookup: es_append_many's, when it has looked up the whole
   // batch at once and found none of its ids.
-  `CREATE OR REPLACE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[], p_check boolean DEFAULT true)
+  `CREATE OR REPLACE FUNCTION es_append_stream(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[], p_check boolean)
   RETURNS TABLE (outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
   LANGUAGE plpgsql AS $$
   DECLARE
@@ -138,6 +129,12 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE es_streams s SET revision = v_revision + v_n, last_hash = v_prev, updated_at = now() WHERE s.stream_id = p_stream;
   END
   $$`,
+  // es_append, the single append of earlier versions, under its name and signature: their
+  // processes still call it (and their es_append_many does) while an upgrade is under way,
+  // and one of them starting again re-creates it as it was, with the same answers.
+  `CREATE OR REPLACE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[])
+  RETURNS TABLE (outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
+  LANGUAGE sql AS $$ SELECT * FROM es_append_stream(p_stream, p_expected, p_ids, p_types, p_data, p_metadata, true) $$`,
   // Several appends in one statement and one commit (the ledger's batches). Every head is
   // locked first, in stream id order (missing ones created), before any append takes the
   // append lock: whoever holds the append lock never waits for a head, so no deadlock
@@ -173,7 +170,7 @@ export const MIGRATIONS: readonly string[] = [
     v_check := v_check OR (SELECT count(DISTINCT u.id) FROM unnest(v_ids) AS u(id)) < coalesce(array_length(v_ids, 1), 0);
     FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
       v_count := p_counts[i];
-      RETURN QUERY SELECT i, a.* FROM es_append(p_streams[i], p_expected[i], v_ids[v_offset : v_offset + v_count - 1], v_types[v_offset : v_offset + v_count - 1],
+      RETURN QUERY SELECT i, a.* FROM es_append_stream(p_streams[i], p_expected[i], v_ids[v_offset : v_offset + v_count - 1], v_types[v_offset : v_offset + v_count - 1],
         v_data[v_offset : v_offset + v_count - 1], v_metadata[v_offset : v_offset + v_count - 1], v_check) AS a;
       v_offset := v_offset + v_count;
     END LOOP;
@@ -186,9 +183,9 @@ export const MIGRATIONS: readonly string[] = [
 export const APPEND_MANY_FUNCTION = `SELECT idx, outcome, revision::text AS revision, "position"::text AS position, hash, id, stream_id, type, prev_hash
   FROM es_append_many($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`;
 
-/** One append, one statement: see es_append. */
+/** One append, one statement: see es_append_stream. */
 export const APPEND_FUNCTION = `SELECT outcome, revision::text AS revision, "position"::text AS position, hash, id, stream_id, type, prev_hash
-  FROM es_append($1, $2, $3::text[], $4::text[], $5::text[], $6::text[])`;
+  FROM es_append_stream($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], true)`;
 
 // bigints travel as text (pg and PGlite parse int8 differently). The aliases shadow the
 // columns in ORDER BY, which would then sort text: ORDER BY always names e.position/e.revision.

@@ -25,19 +25,26 @@ describe('SqlEventStore on PGlite', () => {
     }
   });
 
-  it('opens a database whose es_append has the earlier six-argument signature, and appends through the new one', async () => {
+  it('keeps es_append, the single append of earlier versions, for their processes during an upgrade', async () => {
     const db = await PgliteDatabase.open();
     try {
-      // The earlier signature, as a database of an earlier version holds it (its body is beside
-      // the point: the new store must drop it, or a call with six arguments is ambiguous).
-      await db.query(`CREATE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[])
-        RETURNS TABLE (outcome text) LANGUAGE sql AS $$ SELECT 'earlier'::text $$`);
       const store = await SqlEventStore.open(db);
       const stream = `case-${randomUUID()}`;
-      await expect(store.appendToStream(stream, [event('CaseOpened')], 'no_stream')).resolves.toMatchObject({ revisions: [0n] });
-      await expect(store.appendMany([{ streamId: stream, events: [event('Noted')], expectedRevision: 0n }, { streamId: `${stream}-b`, events: [event('Noted')], expectedRevision: 'no_stream' }])).resolves.toMatchObject([{ ok: true }, { ok: true }]);
-      const { rows } = await db.query<{ signature: string }>(`SELECT oid::regprocedure::text AS signature FROM pg_proc WHERE proname = 'es_append'`);
-      expect(rows.map((r) => r.signature)).toEqual(['es_append(text,text,text[],text[],text[],text[],boolean)']);
+      // A process of an earlier version appends through es_append, as it always did.
+      const earlier = (id: string, expected: string) =>
+        db.query<{ outcome: string; revision: string }>(`SELECT outcome, revision::text AS revision FROM es_append($1, $2, $3::text[], $4::text[], $5::text[], $6::text[])`, [stream, expected, [id], ['Noted'], ['{}'], ['{}']]);
+      const first = randomUUID();
+      await expect(earlier(first, 'no_stream')).resolves.toMatchObject({ rows: [{ outcome: 'appended', revision: '0' }] });
+      await expect(earlier(first, 'no_stream')).resolves.toMatchObject({ rows: [{ outcome: 'found', revision: '0' }] });
+      await expect(store.appendToStream(stream, [event('Noted')], 0n)).resolves.toMatchObject({ revisions: [1n] });
+      expect(verifyChain(await store.readStream(stream))).toEqual({ ok: true });
+
+      // One of them starting again re-creates es_append as it was: this version's appends do not depend on it.
+      await db.query(`CREATE OR REPLACE FUNCTION es_append(p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[])
+        RETURNS TABLE (outcome text, revision bigint, "position" bigint, hash text, id text, stream_id text, type text, prev_hash text)
+        LANGUAGE sql AS $$ SELECT 'earlier'::text, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text $$`);
+      await expect(store.appendToStream(stream, [event('Noted')], 1n)).resolves.toMatchObject({ revisions: [2n] });
+      await expect(store.appendMany([{ streamId: stream, events: [event('Noted')], expectedRevision: 2n }, { streamId: `${stream}-b`, events: [event('Noted')], expectedRevision: 'no_stream' }])).resolves.toMatchObject([{ ok: true }, { ok: true }]);
       await store.close();
     } finally {
       await db.close();

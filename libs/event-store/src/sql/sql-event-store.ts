@@ -288,7 +288,7 @@ export class SqlEventStore implements EventStore {
   }
 
   /**
-   * One statement for these appends: es_append for one, es_append_many for several. The id
+   * One statement for these appends: es_append_stream for one, es_append_many for several. The id
    * lookup cannot see an id that another stream commits a moment later; the unique index can,
    * so a 23505 is tried again (the lookup then sees it), as is a deadlock.
    */
@@ -402,7 +402,7 @@ interface QueuedCommit {
   reject: (err: unknown) => void;
 }
 
-/** es_append's answer for one stream as an outcome: our own errors are values, anything else throws. */
+/** es_append_stream's answer for one stream as an outcome: our own errors are values, anything else throws. */
 function judged(streamId: string, events: PreparedEvent[], expected: ExpectedRevision, rows: AppendRow[]): AppendOutcome {
   try {
     return { ok: true, result: outcomeOf(streamId, events, expected, rows) };
@@ -412,7 +412,7 @@ function judged(streamId: string, events: PreparedEvent[], expected: ExpectedRev
   }
 }
 
-/** What es_append answered for one stream, as our result or our error. */
+/** What es_append_stream answered for one stream, as our result or our error. */
 function outcomeOf(streamId: string, events: PreparedEvent[], expected: ExpectedRevision, rows: AppendRow[]): AppendResult {
   const outcome = rows[0]?.outcome;
   if (outcome === 'conflict') {
