@@ -15,6 +15,8 @@ import { performance } from 'node:perf_hooks';
  */
 export const PGLITE_STATEMENTS = process.env.PASSERELLE_BENCH_PGLITE_STATEMENTS === '1';
 
+const TRANSACTION = '(BEGIN and COMMIT or ROLLBACK of a transaction)';
+
 interface Tally {
   count: number;
   ms: number;
@@ -52,7 +54,8 @@ export class StatementTimer {
     } as typeof query;
     const transaction = PgliteDatabase.prototype.transaction;
     PgliteDatabase.prototype.transaction = function <T>(this: PgliteDatabase, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      return transaction.call(this, (tx) => fn({ query: (sql, params) => statement.run(sql, () => tx.query(sql, params)) })) as Promise<T>;
+      // The transaction's own BEGIN and COMMIT (or ROLLBACK) run under this tag; its statements under theirs.
+      return statement.run(TRANSACTION, () => transaction.call(this, (tx) => fn({ query: (sql, params) => statement.run(sql, () => tx.query(sql, params)) }))) as Promise<T>;
     } as typeof transaction;
     return timer;
   }
