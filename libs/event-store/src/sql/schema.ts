@@ -8,6 +8,13 @@ export const APPEND_LOCK = '8097880299568918629';
 /** NOTIFY channel: a wake-up hint sent after commits, never inside an append transaction. */
 export const APPENDED_CHANNEL = 'es_events_appended';
 
+/**
+ * Whether any of the ids in $1 is stored, as a PL/pgSQL `EXECUTE` string: planned for these ids
+ * each time. A plan cached while the log was small (a sequential scan) would stay for the
+ * session and slow every append as the log grows.
+ */
+const ANY_ID_STORED = `'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))'`;
+
 export const MIGRATIONS: readonly string[] = [
   // One row per stream: the head the expected-revision check locks (SELECT … FOR UPDATE) and
   // the chain continues from. A row is committed only together with the stream's events.
@@ -90,10 +97,8 @@ export const MIGRATIONS: readonly string[] = [
       END IF;
     END LOOP;
 
-    -- EXECUTE: planned for these ids each time. A plan cached while the log was small (a
-    -- sequential scan) would stay for the session and slow every append as the log grows.
     IF p_check THEN
-      EXECUTE 'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))' INTO v_found USING p_ids;
+      EXECUTE ${ANY_ID_STORED} INTO v_found USING p_ids;
     END IF;
     IF v_found THEN
       IF v_created THEN DELETE FROM es_streams s WHERE s.stream_id = p_stream; END IF;
@@ -166,7 +171,7 @@ export const MIGRATIONS: readonly string[] = [
         END IF;
       END IF;
     END LOOP;
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM es_events e WHERE e.id = ANY ($1))' INTO v_check USING v_ids;
+    EXECUTE ${ANY_ID_STORED} INTO v_check USING v_ids;
     v_check := v_check OR (SELECT count(DISTINCT u.id) FROM unnest(v_ids) AS u(id)) < coalesce(array_length(v_ids, 1), 0);
     FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
       v_count := p_counts[i];
