@@ -6,7 +6,6 @@ import { isSigningAlgorithm, type SigningAlgorithm } from './federation';
  * explicitly, never follow a key reference carried by the token).
  */
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 /** A kid we are willing to look up: short, with no path, quote or SQL characters. */
 export const SAFE_KID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -18,15 +17,18 @@ export interface CompactParts {
   header: string;
   payload: string;
   signature: string;
+  /** `header.payload`, the bytes the signature covers (RFC 7515 §5.2), as a slice of the input. */
+  signingInput: string;
 }
+
+const COMPACT = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /** Three base64url segments (any may be empty: the caller decides which must not be). */
 export function splitCompact(value: string): CompactParts | undefined {
-  const parts = value.split('.');
-  if (parts.length !== 3) return undefined;
-  const [header = '', payload = '', signature = ''] = parts;
-  if (!BASE64URL.test(header) || !BASE64URL.test(payload) || !BASE64URL.test(signature)) return undefined;
-  return { header, payload, signature };
+  if (!COMPACT.test(value)) return undefined;
+  const first = value.indexOf('.');
+  const second = value.indexOf('.', first + 1);
+  return { header: value.slice(0, first), payload: value.slice(first + 1, second), signature: value.slice(second + 1), signingInput: value.slice(0, second) };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -80,4 +82,39 @@ export function inspectHeader(header: Record<string, unknown>, rules: HeaderRule
   if (Object.hasOwn(header, 'b64')) return { ok: false, problem: { kind: 'unencoded-payload' } };
   if (typeof kid !== 'string' || !SAFE_KID.test(kid)) return { ok: false, problem: { kind: 'kid-invalid', kid } };
   return { ok: true, alg, kid };
+}
+
+/**
+ * inspectHeader over a header segment, remembering the segments that passed: a sender signs
+ * with the same alg, typ and kid every time, so its header is decoded once rather than per
+ * token. Only passing headers are kept — a refused one costs the same each time — at most
+ * `maxEntries`, and the set is emptied when full, so a flood of distinct headers costs what it
+ * would without the memo.
+ */
+export class HeaderInspector {
+  private readonly passed = new Map<string, HeaderInspection>();
+
+  constructor(
+    private readonly rules: HeaderRules,
+    private readonly maxEntries = 1024,
+  ) {}
+
+  /** Undefined when the segment is not a base64url-encoded JSON object. */
+  inspect(segment: string): HeaderInspection | undefined {
+    const known = this.passed.get(segment);
+    if (known) return known;
+    const header = decodeJsonObject(segment);
+    if (!header) return undefined;
+    const inspection = inspectHeader(header, this.rules);
+    if (inspection.ok) {
+      if (this.passed.size >= this.maxEntries) this.passed.clear();
+      this.passed.set(segment, inspection);
+    }
+    return inspection;
+  }
+
+  /** How many passing headers are remembered. */
+  get size(): number {
+    return this.passed.size;
+  }
 }

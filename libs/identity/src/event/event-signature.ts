@@ -1,7 +1,7 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { IdentityError } from '../errors';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type FederationDirectory, type MemberOrganization, type SigningAlgorithm } from '../federation';
-import { decodeJsonObject, inspectHeader, SAFE_KID, splitCompact, type HeaderProblem } from '../jws-header';
+import { HeaderInspector, SAFE_KID, splitCompact, type HeaderProblem } from '../jws-header';
 import { createSignature, keyMismatch, verifySignature } from '../keys/algorithms';
 import { KeyCache } from '../keys/key-cache';
 import { keyStateAt, type KeyState } from '../keys/key-validity';
@@ -84,6 +84,7 @@ function signingInput(protectedHeader: string, envelope: object): Buffer {
  */
 export class EventSignatureVerifier {
   private readonly algorithms: readonly SigningAlgorithm[];
+  private readonly headers: HeaderInspector;
 
   constructor(
     private readonly directory: FederationDirectory,
@@ -91,6 +92,7 @@ export class EventSignatureVerifier {
     options: EventSignatureOptions = {},
   ) {
     this.algorithms = [...(options.algorithms ?? SIGNING_ALGORITHMS)];
+    this.headers = new HeaderInspector({ algorithms: this.algorithms, typ: EVENT_SIGNATURE_TYP, typOptional: true });
   }
 
   /**
@@ -129,9 +131,8 @@ export class EventSignatureVerifier {
     if (!parts || parts.header === '' || parts.payload !== '' || parts.signature === '') {
       throw new IdentityError('SIGNATURE.MALFORMED', 'the signature must be a detached compact JWS: <protected>..<signature>');
     }
-    const header = decodeJsonObject(parts.header);
-    if (!header) throw new IdentityError('SIGNATURE.MALFORMED', 'the signature header is not a JSON object');
-    const inspection = inspectHeader(header, { algorithms: this.algorithms, typ: EVENT_SIGNATURE_TYP, typOptional: true });
+    const inspection = this.headers.inspect(parts.header);
+    if (!inspection) throw new IdentityError('SIGNATURE.MALFORMED', 'the signature header is not a JSON object');
     if (!inspection.ok) throw headerError(inspection.problem, this.algorithms);
     const { alg, kid } = inspection;
 

@@ -30,6 +30,19 @@ describe('KeyCache', () => {
     expect(keys.imports).toBe(3);
   });
 
+  it('imports again when the material of the very same JWK object is changed in place', async () => {
+    const keys = new KeyCache();
+    const jwk = { ...es.publicJwk };
+    const shared = record(es, { jwk });
+    const before = keys.publicKey('qc.ramq', shared);
+    const other = await generateOrganizationKey('ES256', 'k3');
+    Object.assign(jwk, { x: other.publicJwk.x, y: other.publicJwk.y });
+    const after = keys.publicKey('qc.ramq', shared);
+    expect(keys.imports).toBe(2);
+    expect(after).toMatchObject({ ok: true, thumbprint: await calculateJwkThumbprint(other.publicJwk as Parameters<typeof calculateJwkThumbprint>[0]) });
+    expect(after.ok && before.ok && after.thumbprint !== before.thumbprint).toBe(true);
+  });
+
   it('stays within its bound', () => {
     const keys = new KeyCache(2);
     for (const org of ['a', 'b', 'c', 'd']) keys.publicKey(org, record(es));

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, hash, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { KeyRecord, SigningAlgorithm } from '../federation';
 import { keyMismatch } from './algorithms';
 
@@ -12,20 +12,33 @@ const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   RSA: ['e', 'kty', 'n'],
 };
 
+/** Thumbprints computed before, per JWK object, with the member values they were computed from. */
+const thumbprints = new WeakMap<JsonWebKey, { values: readonly string[]; thumbprint: string }>();
+
 /**
  * RFC 7638 JWK thumbprint (SHA-256, base64url): identifies the key material itself, whatever
  * else the JWK carries. Undefined for a key type we do not sign with or a missing member.
+ *
+ * Verifiers ask for the thumbprint of the same registered JWK on every token, so it is kept per
+ * object — but object identity only finds the earlier answer: it is reused when every member it
+ * was computed from still holds the same value, which is exactly when the hash would come out the
+ * same. A JWK changed in place is hashed again.
  */
 export function jwkThumbprint(jwk: JsonWebKey): string | undefined {
   const members = typeof jwk.kty === 'string' ? THUMBPRINT_MEMBERS[jwk.kty] : undefined;
   if (!members) return undefined;
-  const required: Record<string, string> = {};
+  const values: string[] = [];
   for (const name of members) {
     const value = jwk[name];
     if (typeof value !== 'string') return undefined;
-    required[name] = value;
+    values.push(value);
   }
-  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
+  const known = thumbprints.get(jwk);
+  if (known && known.values.length === values.length && known.values.every((value, i) => value === values[i])) return known.thumbprint;
+  const required = Object.fromEntries(members.map((name, i) => [name, values[i]]));
+  const thumbprint = hash('sha256', JSON.stringify(required), 'base64url');
+  thumbprints.set(jwk, { values, thumbprint });
+  return thumbprint;
 }
 
 export type PublicKeyInspection = { ok: true; key: KeyObject; thumbprint: string } | { ok: false; reason: string };
@@ -62,8 +75,8 @@ function importChecked(alg: SigningAlgorithm, jwk: JsonWebKey, thumbprint: strin
  *
  * Entries are keyed by organization, kid, alg and the key's RFC 7638 thumbprint: a kid reused
  * for new key material, or the same material registered elsewhere, never reaches an old import.
- * Computing the thumbprint per lookup costs ~1–2 µs (one SHA-256 over ~100 bytes); that is the
- * price of never trusting object identity of what the registry hands over.
+ * The thumbprint is taken per lookup from the JWK's members as they are then (jwkThumbprint), so
+ * what the registry hands over is never trusted by object identity alone.
  */
 export class KeyCache {
   private readonly entries = new Map<string, PublicKeyInspection>();
