@@ -1,5 +1,25 @@
-import { errors } from 'jose';
+import { errors, type JWTClaimVerificationOptions } from 'jose';
 import { IdentityError } from '../errors';
+import { claimError, type ClaimFailure, type ClaimRules } from './claim-rules';
+
+/** jose requires these to be present (it checks presence only for names not covered by another option). */
+const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub'];
+
+/**
+ * The claim rules as jose options, for a token jose verifies (a remote key's). Every option
+ * explicit: jose checks none of iss, aud, typ, exp presence or age unless told.
+ */
+export function joseClaimOptions(rules: ClaimRules, typ: string, now: Date): JWTClaimVerificationOptions {
+  return {
+    issuer: [...rules.issuers],
+    audience: rules.audience,
+    typ,
+    maxTokenAge: rules.maxTokenAgeSeconds,
+    clockTolerance: rules.clockToleranceSeconds,
+    requiredClaims: REQUIRED_CLAIMS,
+    currentDate: now,
+  };
+}
 
 /**
  * jose's verification errors in our vocabulary. `keySource` says whether a remote JWKS was
@@ -18,11 +38,9 @@ export function tokenErrorFromJose(error: unknown, keySource: 'registered' | 're
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return new IdentityError('TOKEN.SIGNATURE_INVALID', 'the token signature does not verify', { cause: error });
     case 'ERR_JWT_EXPIRED':
-      return known.claim === 'iat'
-        ? new IdentityError('TOKEN.TOO_OLD', 'the token was issued longer ago than the maximum token age', { cause: error })
-        : new IdentityError('TOKEN.EXPIRED', 'the token has expired', { cause: error });
+      return claimError(known.claim, 'expired', { cause: error });
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return claimFailure(known);
+      return claimError(known.claim, claimFailure(known.reason), { cause: error });
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
     case 'ERR_JOSE_NOT_SUPPORTED':
       return new IdentityError('TOKEN.ALG_NOT_ALLOWED', known.message, { cause: error });
@@ -46,24 +64,9 @@ export function tokenErrorFromJose(error: unknown, keySource: 'registered' | 're
   }
 }
 
-function claimFailure(error: errors.JWTClaimValidationFailed): IdentityError {
-  const { claim, reason } = error;
-  const options = { cause: error };
-  if (reason === 'missing') return new IdentityError('TOKEN.CLAIM_MISSING', `the token has no "${claim}" claim`, options);
-  // "invalid" is jose's word for a claim of the wrong type (e.g. a string iat).
-  if (reason === 'invalid') return new IdentityError('TOKEN.CLAIM_INVALID', `the "${claim}" claim is not a number`, options);
-  switch (claim) {
-    case 'nbf':
-      return new IdentityError('TOKEN.NOT_YET_VALID', 'the token is not valid yet (nbf)', options);
-    case 'iat':
-      return new IdentityError('TOKEN.ISSUED_IN_FUTURE', 'the token is issued in the future (iat)', options);
-    case 'aud':
-      return new IdentityError('TOKEN.AUDIENCE_MISMATCH', 'the token is not meant for this hub (aud)', options);
-    case 'iss':
-      return new IdentityError('TOKEN.ISSUER_MISMATCH', 'the token issuer is not one of its organization’s issuers', options);
-    case 'typ':
-      return new IdentityError('TOKEN.TYP_INVALID', 'the token typ is not the expected one', options);
-    default:
-      return new IdentityError('TOKEN.CLAIM_INVALID', `the "${claim}" claim is invalid`, options);
-  }
+/** jose's reason for a failed claim: "missing", "invalid" (not of its type) or "check_failed". */
+function claimFailure(reason: string): ClaimFailure {
+  if (reason === 'missing') return 'missing';
+  if (reason === 'invalid') return 'invalid';
+  return 'mismatch';
 }

@@ -1,12 +1,13 @@
-import { createHash, type KeyObject as NodeKeyObject } from 'node:crypto';
-import { jwtVerify, UnsecuredJWT, type JWTClaimVerificationOptions, type JWTPayload, type JWTVerifyGetKey, type KeyObject } from 'jose';
+import { hash, type KeyObject as NodeKeyObject } from 'node:crypto';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { IdentityError, quote } from '../errors';
 import { isRole, type FederationDirectory, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm } from '../federation';
-import { decodeJsonObject, inspectHeader, splitCompact, type HeaderProblem } from '../jws-header';
+import { decodeJsonObject, HeaderInspector, splitCompact, type CompactParts, type HeaderProblem } from '../jws-header';
 import { verifySignature } from '../keys/algorithms';
 import { jwkThumbprint, KeyCache } from '../keys/key-cache';
 import { keyStateAt, type KeyState } from '../keys/key-validity';
-import { tokenErrorFromJose } from './jose-errors';
+import { checkClaims, checkLifetime, type ClaimRules } from './claim-rules';
+import { joseClaimOptions, tokenErrorFromJose } from './jose-claims';
 import { RemoteKeySets } from './remote-key-sets';
 import { resolveTokenPolicy, type TokenPolicy } from './token-policy';
 import { VerifiedTokenCache, type VerifiedToken } from './verified-token-cache';
@@ -35,9 +36,6 @@ export interface TokenVerifierStats {
 /** Injection token for the TokenVerifier. */
 export const TOKEN_VERIFIER = Symbol('TokenVerifier');
 
-/** jose requires these to be present (it checks presence only for names not covered by another option). */
-const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub'];
-
 /** Room for "Bearer " and stray whitespace around a token at the size cap. */
 const SCHEME_ALLOWANCE = 64;
 
@@ -51,12 +49,7 @@ const SCHEME_ALLOWANCE = 64;
  */
 export class TokenVerifier {
   private readonly policy: TokenPolicy;
-  /**
-   * The protected header under which jose checks an authenticated payload's claims: the typ the
-   * token header was already held to (inspectHeader), with no algorithm, since the signature
-   * has been checked by then.
-   */
-  private readonly claimsHeader: string;
+  private readonly headers: HeaderInspector;
   private readonly cache: VerifiedTokenCache;
   private readonly remote: RemoteKeySets;
   private verifications = 0;
@@ -69,7 +62,7 @@ export class TokenVerifier {
     private readonly keys: KeyCache = new KeyCache(),
   ) {
     this.policy = resolveTokenPolicy(policy);
-    this.claimsHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: this.policy.typ })).toString('base64url');
+    this.headers = new HeaderInspector({ algorithms: this.policy.algorithms, typ: this.policy.typ, typOptional: false });
     this.cache = new VerifiedTokenCache(this.policy.verifiedTokenCacheSize);
     this.remote = new RemoteKeySets(this.policy);
   }
@@ -78,7 +71,7 @@ export class TokenVerifier {
   async verify(tokenOrHeader: string | undefined, requiredRole?: Role): Promise<VerifiedCaller> {
     const token = extractToken(tokenOrHeader, this.policy.maxTokenBytes);
     const now = this.clock();
-    const digest = createHash('sha256').update(token).digest('base64url');
+    const digest = hash('sha256', token, 'base64url');
     const known = this.fromCache(digest, now) ?? (await this.verifyFully(token, digest, now));
     return callerOf(known.verified, known.organization, requiredRole);
   }
@@ -103,7 +96,7 @@ export class TokenVerifier {
     }
     try {
       if (key.source === 'registered') this.checkKey(organization, key.record, now, verified.issuedAt);
-      this.checkLifetime(verified, now);
+      checkLifetime(verified.expiresAt, verified.issuedAt, Math.floor(now.getTime() / 1000), this.policy);
     } catch (error) {
       this.cache.delete(digest);
       throw error;
@@ -131,26 +124,15 @@ export class TokenVerifier {
     }
   }
 
-  /** The same lifetime rules jose applies (exp, maximum age, with tolerance), for cache hits. */
-  private checkLifetime(verified: VerifiedToken, now: Date): void {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
-    const tolerance = this.policy.clockToleranceSeconds;
-    if (verified.expiresAt <= nowSeconds - tolerance) throw new IdentityError('TOKEN.EXPIRED', 'the token has expired');
-    if (nowSeconds - verified.issuedAt - tolerance > this.policy.maxTokenAgeSeconds) {
-      throw new IdentityError('TOKEN.TOO_OLD', 'the token was issued longer ago than the maximum token age');
-    }
-  }
-
   private async verifyFully(token: string, digest: string, now: Date): Promise<Known> {
     const parts = splitCompact(token);
     if (!parts || parts.header === '' || parts.payload === '') throw new IdentityError('TOKEN.MALFORMED', 'the token is not a JWS of three base64url parts');
-    const header = decodeJsonObject(parts.header);
-    if (!header) throw new IdentityError('TOKEN.MALFORMED', 'the token header is not a JSON object');
-    const inspection = inspectHeader(header, { algorithms: this.policy.algorithms, typ: this.policy.typ, typOptional: false });
+    const inspection = this.headers.inspect(parts.header);
+    if (!inspection) throw new IdentityError('TOKEN.MALFORMED', 'the token header is not a JSON object');
     if (!inspection.ok) throw headerError(inspection.problem, this.policy);
     const { alg, kid } = inspection;
 
-    // Unverified claims, read only to find the key; jose re-reads them after the signature.
+    // Unverified claims: read to find the key, checked once the signature has authenticated them.
     const claims = decodeJsonObject(parts.payload);
     if (!claims) throw new IdentityError('TOKEN.MALFORMED', 'the token claims are not a JSON object');
     const iss = claims.iss;
@@ -169,12 +151,12 @@ export class TokenVerifier {
       this.checkKey(organization, record, now, undefined);
       const imported = this.keys.publicKey(organization.id, record);
       if (!imported.ok) throw new IdentityError('TOKEN.UNKNOWN_KEY', `key ${kid} of ${organization.id} is not usable: ${imported.reason}`);
-      payload = this.verifyRegistered(parts, imported.key, record.alg, organization, now);
+      payload = this.verifyRegistered(parts, claims, imported.key, record.alg, organization, now);
       keyRef = { source: 'registered', thumbprint: imported.thumbprint };
     } else if (organization.jwksUri !== undefined) {
       const lookup = this.remote.forOrganization(organization, organization.jwksUri);
       if (!lookup.ok) throw new IdentityError('TOKEN.KEY_SET_UNAVAILABLE', lookup.reason);
-      payload = await this.jose(token, lookup.keySet, this.policy.algorithms, organization, now, 'remote');
+      payload = await this.verifyRemote(token, lookup.keySet, organization, now);
       keyRef = { source: 'remote', recheckAfterMs: now.getTime() + this.policy.jwksCacheMaxAgeSeconds * 1000 };
     } else {
       throw new IdentityError('TOKEN.UNKNOWN_KEY', `key ${kid} is not a key of ${organization.id}`);
@@ -203,50 +185,43 @@ export class TokenVerifier {
   /**
    * A registered key: the signature checked by node:crypto on the key imported once (jose would
    * go through an asynchronous WebCrypto call per token, several times the cost of the check
-   * itself), then the claims by jose, with the same options as for a remote key. jose's claim
-   * checks run on the payload alone (UnsecuredJWT.decode over the authenticated payload), so
-   * both paths apply one set of claim rules and report through one error mapping.
+   * itself), then the claims already decoded, by the rules jose applies to a remote key's
+   * (claim-rules.ts), reported in the same words.
    */
-  private verifyRegistered(parts: { header: string; payload: string; signature: string }, key: NodeKeyObject, alg: SigningAlgorithm, organization: MemberOrganization, now: Date): JWTPayload {
+  private verifyRegistered(
+    parts: CompactParts,
+    claims: Record<string, unknown>,
+    key: NodeKeyObject,
+    alg: SigningAlgorithm,
+    organization: MemberOrganization,
+    now: Date,
+  ): JWTPayload {
     this.verifications += 1;
-    const input = Buffer.from(`${parts.header}.${parts.payload}`, 'latin1');
+    const input = Buffer.from(parts.signingInput, 'latin1');
     if (!verifySignature(alg, key, input, Buffer.from(parts.signature, 'base64url'))) {
       throw new IdentityError('TOKEN.SIGNATURE_INVALID', 'the token signature does not verify');
     }
-    try {
-      return UnsecuredJWT.decode(`${this.claimsHeader}.${parts.payload}.`, this.claimOptions(organization, now)).payload;
-    } catch (error) {
-      throw tokenErrorFromJose(error, 'registered');
-    }
+    checkClaims(claims, this.claimRules(organization), now);
+    return claims;
   }
 
-  private async jose(
-    token: string,
-    key: KeyObject | JWTVerifyGetKey,
-    algorithms: SigningAlgorithm[],
-    organization: MemberOrganization,
-    now: Date,
-    keySource: 'registered' | 'remote',
-  ): Promise<JWTPayload> {
+  /** A remote key: jose fetches the organization's JWKS, checks the signature, then the same claim rules. */
+  private async verifyRemote(token: string, keySet: JWTVerifyGetKey, organization: MemberOrganization, now: Date): Promise<JWTPayload> {
     this.verifications += 1;
     try {
-      const { payload } = await jwtVerify(token, key, { ...this.claimOptions(organization, now), algorithms });
+      const { payload } = await jwtVerify(token, keySet, { ...joseClaimOptions(this.claimRules(organization), this.policy.typ, now), algorithms: this.policy.algorithms });
       return payload;
     } catch (error) {
-      throw tokenErrorFromJose(error, keySource);
+      throw tokenErrorFromJose(error, 'remote');
     }
   }
 
-  /** Every option explicit: jose checks none of iss, aud, typ, exp presence or age unless told. */
-  private claimOptions(organization: MemberOrganization, now: Date): JWTClaimVerificationOptions {
+  private claimRules(organization: MemberOrganization): ClaimRules {
     return {
-      issuer: organization.issuers,
+      issuers: organization.issuers,
       audience: this.policy.audience,
-      typ: this.policy.typ,
-      maxTokenAge: this.policy.maxTokenAgeSeconds,
-      clockTolerance: this.policy.clockToleranceSeconds,
-      requiredClaims: REQUIRED_CLAIMS,
-      currentDate: now,
+      maxTokenAgeSeconds: this.policy.maxTokenAgeSeconds,
+      clockToleranceSeconds: this.policy.clockToleranceSeconds,
     };
   }
 }
