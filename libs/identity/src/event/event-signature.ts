@@ -2,7 +2,7 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { IdentityError } from '../errors';
 import { isSigningAlgorithm, SIGNING_ALGORITHMS, type FederationDirectory, type MemberOrganization, type SigningAlgorithm } from '../federation';
 import { HeaderInspector, SAFE_KID, splitCompact, type HeaderProblem } from '../jws-header';
-import { createSignature, keyMismatch, verifySignature } from '../keys/algorithms';
+import { createSignature, keyMismatch } from '../keys/algorithms';
 import { KeyCache } from '../keys/key-cache';
 import { keyStateAt, type KeyState } from '../keys/key-validity';
 import { canonicalEventBytes } from './canonical-event';
@@ -106,7 +106,7 @@ export class EventSignatureVerifier {
   verifySync(envelope: { source: string } & object, jws: string | undefined, at: Date): EventSignatureVerification {
     const { organization, kid, alg, imported, parts } = this.resolve(envelope, jws, at);
     const signature = Buffer.from(parts.signature, 'base64url');
-    if (!verifySignature(alg, imported, signingInput(parts.header, envelope), signature)) {
+    if (!imported.check(signingInput(parts.header, envelope), signature)) {
       throw new IdentityError('SIGNATURE.INVALID', `the signature does not match the event with key ${kid} of ${organization.id}`);
     }
     return { organization, kid, alg };
@@ -147,7 +147,7 @@ export class EventSignatureVerifier {
     assertValidAt(keyStateAt(record, at), organization, kid, at);
     const imported = this.keys.publicKey(organization.id, record);
     if (!imported.ok) throw new IdentityError('SIGNATURE.KEY_UNKNOWN', `key ${kid} of ${organization.id} is not usable: ${imported.reason}`);
-    return { organization, kid, alg, imported: imported.key, parts };
+    return { organization, kid, alg, imported, parts };
   }
 }
 

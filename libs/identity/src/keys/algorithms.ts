@@ -31,14 +31,24 @@ function nodeParams(alg: SigningAlgorithm): NodeParams {
   }
 }
 
-/** True iff `signature` is valid; a signature of the wrong shape is simply invalid. */
-export function verifySignature(alg: SigningAlgorithm, key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+/** True iff `signature` is valid over `data`; a signature of the wrong shape is simply invalid. */
+export type SignatureCheck = (data: Uint8Array, signature: Uint8Array) => boolean;
+
+/**
+ * The check for one algorithm on one imported key, with node:crypto's options built once: a
+ * verifier asks the same key over and over, and a fresh options object per call is work that
+ * node:crypto then has to take apart again.
+ */
+export function signatureCheck(alg: SigningAlgorithm, key: KeyObject): SignatureCheck {
   const { digest, options } = nodeParams(alg);
-  try {
-    return verify(digest, data, { key, ...options }, signature);
-  } catch {
-    return false;
-  }
+  const input: VerifyKeyObjectInput = { key, ...options };
+  return (data, signature) => {
+    try {
+      return verify(digest, data, input, signature);
+    } catch {
+      return false;
+    }
+  };
 }
 
 export function createSignature(alg: SigningAlgorithm, key: KeyObject, data: Uint8Array): Buffer {

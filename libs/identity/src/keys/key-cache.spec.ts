@@ -41,6 +41,8 @@ describe('KeyCache', () => {
     expect(keys.imports).toBe(2);
     expect(after).toMatchObject({ ok: true, thumbprint: await calculateJwkThumbprint(other.publicJwk as Parameters<typeof calculateJwkThumbprint>[0]) });
     expect(after.ok && before.ok && after.thumbprint !== before.thumbprint).toBe(true);
+    keys.publicKey('qc.saaq', shared);
+    expect(keys.imports).toBe(3);
   });
 
   it('stays within its bound', () => {

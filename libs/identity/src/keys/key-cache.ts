@@ -1,6 +1,6 @@
 import { createPublicKey, hash, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { KeyRecord, SigningAlgorithm } from '../federation';
-import { keyMismatch } from './algorithms';
+import { keyMismatch, signatureCheck, type SignatureCheck } from './algorithms';
 
 /** Members that only a private (or symmetric) JWK has: their presence means the wrong thing was registered. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
@@ -41,7 +41,15 @@ export function jwkThumbprint(jwk: JsonWebKey): string | undefined {
   return thumbprint;
 }
 
-export type PublicKeyInspection = { ok: true; key: KeyObject; thumbprint: string } | { ok: false; reason: string };
+export type PublicKeyInspection =
+  | {
+      ok: true;
+      key: KeyObject;
+      thumbprint: string;
+      /** The signature check for the record's algorithm on this key. */
+      check: SignatureCheck;
+    }
+  | { ok: false; reason: string };
 
 /**
  * Checks that `jwk` is a public key usable for `alg` and imports it. The registry can call this
@@ -66,7 +74,7 @@ function importChecked(alg: SigningAlgorithm, jwk: JsonWebKey, thumbprint: strin
     return { ok: false, reason: `the JWK does not import: ${(error as Error).message}` };
   }
   const mismatch = keyMismatch(alg, key);
-  return mismatch ? { ok: false, reason: mismatch } : { ok: true, key, thumbprint };
+  return mismatch ? { ok: false, reason: mismatch } : { ok: true, key, thumbprint, check: signatureCheck(alg, key) };
 }
 
 /**
@@ -80,6 +88,8 @@ function importChecked(alg: SigningAlgorithm, jwk: JsonWebKey, thumbprint: strin
  */
 export class KeyCache {
   private readonly entries = new Map<string, PublicKeyInspection>();
+  /** The last answer per record object, with what it was for: found without building the entry's key. */
+  private readonly byRecord = new WeakMap<KeyRecord, { organizationId: string; kid: string; alg: string; thumbprint: string; inspection: PublicKeyInspection }>();
   private importCount = 0;
 
   /** `maxEntries` bounds memory if keys churn; a federation holds a few hundred keys. */
@@ -89,6 +99,14 @@ export class KeyCache {
   publicKey(organizationId: string, record: KeyRecord): PublicKeyInspection {
     const thumbprint = jwkThumbprint(record.jwk);
     if (thumbprint === undefined) return { ok: false, reason: 'not an EC, OKP or RSA public JWK with all its members' };
+    const last = this.byRecord.get(record);
+    if (last && last.organizationId === organizationId && last.kid === record.kid && last.alg === record.alg && last.thumbprint === thumbprint) return last.inspection;
+    const inspection = this.lookup(organizationId, record, thumbprint);
+    this.byRecord.set(record, { organizationId, kid: record.kid, alg: record.alg, thumbprint, inspection });
+    return inspection;
+  }
+
+  private lookup(organizationId: string, record: KeyRecord, thumbprint: string): PublicKeyInspection {
     const cacheKey = `${organizationId}\n${record.kid}\n${record.alg}\n${thumbprint}`;
     const cached = this.entries.get(cacheKey);
     if (cached) return cached;

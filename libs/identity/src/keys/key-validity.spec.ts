@@ -32,4 +32,14 @@ describe('keyStateAt: valid iff validFrom <= t < validUntil and t < revokedAt', 
   it('accepts milliseconds since the epoch as well as a Date', () => {
     expect(keyStateAt(key(), Date.parse('2026-02-01T00:00:00Z'))).toEqual({ kind: 'valid' });
   });
+
+  it('Given a record revoked or moved in place after it was asked about, Then the next answer follows it', () => {
+    const record = key({ validUntil: '2026-06-01T00:00:00.000Z' });
+    expect(keyStateAt(record, at('2026-03-01T00:00:00.000Z'))).toEqual({ kind: 'valid' });
+    record.revokedAt = '2026-02-01T00:00:00.000Z';
+    expect(keyStateAt(record, at('2026-03-01T00:00:00.000Z'))).toMatchObject({ kind: 'revoked' });
+    delete record.revokedAt;
+    record.validFrom = '2026-04-01T00:00:00.000Z';
+    expect(keyStateAt(record, at('2026-03-01T00:00:00.000Z'))).toMatchObject({ kind: 'not-yet-valid' });
+  });
 });

@@ -1,9 +1,9 @@
-import { hash, type KeyObject as NodeKeyObject } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { IdentityError, quote } from '../errors';
-import { isRole, type FederationDirectory, type KeyRecord, type MemberOrganization, type Role, type SigningAlgorithm } from '../federation';
+import { isRole, type FederationDirectory, type KeyRecord, type MemberOrganization, type Role } from '../federation';
 import { decodeJsonObject, HeaderInspector, splitCompact, type CompactParts, type HeaderProblem } from '../jws-header';
-import { verifySignature } from '../keys/algorithms';
+import type { SignatureCheck } from '../keys/algorithms';
 import { jwkThumbprint, KeyCache } from '../keys/key-cache';
 import { keyStateAt, type KeyState } from '../keys/key-validity';
 import { checkClaims, checkLifetime, type ClaimRules } from './claim-rules';
@@ -72,7 +72,9 @@ export class TokenVerifier {
     const token = extractToken(tokenOrHeader, this.policy.maxTokenBytes);
     const now = this.clock();
     const digest = hash('sha256', token, 'base64url');
-    const known = this.fromCache(digest, now) ?? (await this.verifyFully(token, digest, now));
+    // Only a remote key set makes the full path wait: a registered key is checked at once.
+    const outcome = this.fromCache(digest, now) ?? this.verifyFully(token, digest, now);
+    const known = outcome instanceof Promise ? await outcome : outcome;
     return callerOf(known.verified, known.organization, requiredRole);
   }
 
@@ -124,7 +126,7 @@ export class TokenVerifier {
     }
   }
 
-  private async verifyFully(token: string, digest: string, now: Date): Promise<Known> {
+  private verifyFully(token: string, digest: string, now: Date): Known | Promise<Known> {
     const parts = splitCompact(token);
     if (!parts || parts.header === '' || parts.payload === '') throw new IdentityError('TOKEN.MALFORMED', 'the token is not a JWS of three base64url parts');
     const inspection = this.headers.inspect(parts.header);
@@ -142,8 +144,6 @@ export class TokenVerifier {
     if (!organization) throw new IdentityError('TOKEN.UNKNOWN_ISSUER', `issuer ${quote(iss)} is not a member of the federation`);
 
     const record = organization.keys.find((key) => key.kid === kid);
-    let payload: JWTPayload;
-    let keyRef: VerifiedToken['key'];
     if (record) {
       if (record.alg !== alg) {
         throw new IdentityError('TOKEN.ALG_NOT_ALLOWED', `key ${kid} of ${organization.id} is registered for ${record.alg}, the token says ${alg}`);
@@ -151,20 +151,24 @@ export class TokenVerifier {
       this.checkKey(organization, record, now, undefined);
       const imported = this.keys.publicKey(organization.id, record);
       if (!imported.ok) throw new IdentityError('TOKEN.UNKNOWN_KEY', `key ${kid} of ${organization.id} is not usable: ${imported.reason}`);
-      payload = this.verifyRegistered(parts, claims, imported.key, record.alg, organization, now);
-      keyRef = { source: 'registered', thumbprint: imported.thumbprint };
-    } else if (organization.jwksUri !== undefined) {
+      const payload = this.verifyRegistered(parts, claims, imported.check, organization, now);
+      const verified = verifiedFrom(payload, organization, iss, kid, { source: 'registered', thumbprint: imported.thumbprint });
+      // A retired or revoked key cannot mint a new token: its iat must fall inside the key's validity too.
+      this.checkKey(organization, record, now, verified.issuedAt);
+      return this.remember(digest, verified, organization);
+    }
+    if (organization.jwksUri !== undefined) {
       const lookup = this.remote.forOrganization(organization, organization.jwksUri);
       if (!lookup.ok) throw new IdentityError('TOKEN.KEY_SET_UNAVAILABLE', lookup.reason);
-      payload = await this.verifyRemote(token, lookup.keySet, organization, now);
-      keyRef = { source: 'remote', recheckAfterMs: now.getTime() + this.policy.jwksCacheMaxAgeSeconds * 1000 };
-    } else {
-      throw new IdentityError('TOKEN.UNKNOWN_KEY', `key ${kid} is not a key of ${organization.id}`);
+      return this.verifyRemote(token, lookup.keySet, organization, now).then((payload) => {
+        const keyRef = { source: 'remote', recheckAfterMs: now.getTime() + this.policy.jwksCacheMaxAgeSeconds * 1000 } as const;
+        return this.remember(digest, verifiedFrom(payload, organization, iss, kid, keyRef), organization);
+      });
     }
+    throw new IdentityError('TOKEN.UNKNOWN_KEY', `key ${kid} is not a key of ${organization.id}`);
+  }
 
-    const verified = verifiedFrom(payload, organization, iss, kid, keyRef);
-    // A retired or revoked key cannot mint a new token: its iat must fall inside the key's validity too.
-    if (record) this.checkKey(organization, record, now, verified.issuedAt);
+  private remember(digest: string, verified: VerifiedToken, organization: MemberOrganization): Known {
     this.cache.set(digest, verified);
     return { verified, organization };
   }
@@ -191,14 +195,13 @@ export class TokenVerifier {
   private verifyRegistered(
     parts: CompactParts,
     claims: Record<string, unknown>,
-    key: NodeKeyObject,
-    alg: SigningAlgorithm,
+    check: SignatureCheck,
     organization: MemberOrganization,
     now: Date,
   ): JWTPayload {
     this.verifications += 1;
     const input = Buffer.from(parts.signingInput, 'latin1');
-    if (!verifySignature(alg, key, input, Buffer.from(parts.signature, 'base64url'))) {
+    if (!check(input, Buffer.from(parts.signature, 'base64url'))) {
       throw new IdentityError('TOKEN.SIGNATURE_INVALID', 'the token signature does not verify');
     }
     checkClaims(claims, this.claimRules(organization), now);
