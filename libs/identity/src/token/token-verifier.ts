@@ -308,27 +308,19 @@ function verifiedFrom(payload: JWTPayload, organization: MemberOrganization, iss
   if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
     throw new IdentityError('TOKEN.CLAIM_INVALID', 'the "roles" claim is not an array of strings');
   }
-  return {
-    organizationId: organization.id,
-    issuer,
-    subject: sub,
-    claimedRoles: roles ?? [],
-    issuedAt: iat,
-    expiresAt: exp,
-    ...(jti !== undefined ? { tokenId: jti } : {}),
-    kid,
-    key,
-  };
+  const verified: VerifiedToken = { organizationId: organization.id, issuer, subject: sub, claimedRoles: roles ?? [], issuedAt: iat, expiresAt: exp, kid, key };
+  if (jti !== undefined) verified.tokenId = jti;
+  return verified;
 }
 
 function callerOf(verified: VerifiedToken, organization: MemberOrganization, requiredRole: Role | undefined): VerifiedCaller {
   // Against the organization as the directory has it now: a role withdrawn by the operator is gone at once.
-  const roles = [...new Set(organization.roles)].filter((role) => isRole(role) && verified.claimedRoles.includes(role));
+  const roles = organization.roles.filter((role, at, all) => all.indexOf(role) === at && isRole(role) && verified.claimedRoles.includes(role));
   if (requiredRole !== undefined && !roles.includes(requiredRole)) {
     const why = verified.claimedRoles.includes(requiredRole) ? `${organization.id} is not registered for it` : 'the token does not claim it';
     throw new IdentityError('TOKEN.ROLE_MISSING', `role ${requiredRole} is required (${why}); the caller has: ${roles.join(', ') || 'no role'}`);
   }
-  return {
+  const caller: VerifiedCaller = {
     organization,
     subject: verified.subject,
     roles,
@@ -336,6 +328,7 @@ function callerOf(verified: VerifiedToken, organization: MemberOrganization, req
     issuedAt: new Date(verified.issuedAt * 1000),
     issuer: verified.issuer,
     keyId: verified.kid,
-    ...(verified.tokenId !== undefined ? { tokenId: verified.tokenId } : {}),
   };
+  if (verified.tokenId !== undefined) caller.tokenId = verified.tokenId;
+  return caller;
 }
