@@ -20,20 +20,26 @@ export async function verifyLog(store: EventStore, options: LogVerificationOptio
   const verifier = new HistoryVerifier(options);
   const whole = !options.from && !options.to;
   const { position: end, heads } = await store.heads();
-  let after = 0n;
+  const pageSize = options.pageSize ?? 1_000;
   let verified = 0;
-  while (after < end) {
-    const page = await store.readAll({ fromPosition: after, limit: options.pageSize ?? 1_000 });
-    if (page.length === 0) break;
+  // The next page is read while this one is checked: the database works on its own core.
+  let next = end > 0n ? store.readAll({ fromPosition: 0n, limit: pageSize }) : undefined;
+  while (next) {
+    const page = await next;
+    const after = page.at(-1)?.position;
+    next = after !== undefined && after < end ? store.readAll({ fromPosition: after, limit: pageSize }) : undefined;
     for (const event of page) {
       if (event.position > end) break;
       if ((options.from && event.recordedAt < options.from) || (options.to && event.recordedAt >= options.to)) continue;
       if (!whole) verifier.startAt(event.streamId, event.revision, event.prevHash);
-      if (!verifier.push(event)) return verifier.report([]);
+      if (!verifier.push(event)) {
+        // The read under way is of no use now, and its failure no one's concern.
+        next?.catch(() => undefined);
+        return verifier.report([]);
+      }
       verified += 1;
     }
-    after = page.at(-1)!.position;
-    options.onProgress?.({ verified, position: after < end ? after : end, end });
+    if (after !== undefined) options.onProgress?.({ verified, position: after < end ? after : end, end });
   }
   if (whole) for (const head of heads) if (!verifier.expectHead(head.streamId, head, 'head')) break;
   return verifier.report(whole ? ['head'] : []);
