@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../event-store.port';
-import { jcs } from './jcs';
+import { jcs } from '@passerelle/canonical-json';
 
 /** The `prevHash` of every stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);

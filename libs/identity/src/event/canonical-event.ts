@@ -1,4 +1,4 @@
-import canonicalize from 'canonicalize';
+import { jcs } from '@passerelle/canonical-json';
 
 /**
  * Attributes the hub adds when it commits an event: envelope v3's (COMMIT_ATTRIBUTES of
@@ -25,7 +25,7 @@ export function canonicalEventBytes(envelope: object): Uint8Array {
   for (const [name, value] of Object.entries(envelope)) {
     if (!unsigned.has(name) && (value !== null || name === 'data')) signed[name] = value;
   }
-  const text = canonicalize(signed);
+  const text = jcs(signed);
   if (text === undefined) throw new TypeError('the envelope cannot be canonicalized');
   return Buffer.from(text, 'utf8');
 }

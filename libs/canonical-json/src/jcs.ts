@@ -1,6 +1,7 @@
 /**
- * RFC 8785 (JCS) serialisation, written for the hash chain's hot path: every append and every
- * audit replay canonicalizes each event's data and metadata. It produces exactly what the
+ * RFC 8785 (JCS) serialisation, written for the hot paths: every append and every audit replay
+ * canonicalizes each event's data and metadata for the hash chain, and every publisher
+ * signature is made and checked over the JCS of the envelope. It produces exactly what the
  * `canonicalize` package does for JSON values (the spec holds the two to one output over
  * generated values), about twice as fast: one loop per object or array instead of a closure
  * per member, keys quoted once and remembered.
