@@ -1,0 +1,1 @@
+export { canonicalJson, chainHash, GENESIS_HASH, linkHash } from './hash-chain';
