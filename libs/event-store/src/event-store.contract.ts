@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreError, WrongExpectedRevision } from './event-store.errors';
 import { PROJECTION_GATHER_MS } from './follower';
-import type { AllSubscription, AppendResult, EventStore, EventToAppend, ExpectedRevision, RecordedEvent } from './event-store.port';
+import type { AllSubscription, AppendResult, EventStore, EventToAppend, ExpectedRevision, RecordedEvent, RecordedEventJson } from './event-store.port';
 import { GENESIS_HASH, chainHash, verifyChain } from './integrity/hash-chain';
 
 export interface EventStoreContractOptions {
@@ -244,6 +244,14 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       // Several prefixes: one reader of several kinds of stream, in log order.
       expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: [`${prefix}-b`, elsewhere] } }))).toEqual([`${elsewhere.slice(-1)}0:Opened`, 'b0:Noted']);
       expect(summary(await store.readAll({ fromPosition: before, filter: { streamPrefix: [`${prefix}-b`, elsewhere], types: [noted] } }))).toEqual(['b0:Noted']);
+      // A store that reads its JSON unparsed reads the same events, the same pages and filters.
+      if (store.readAllJson) {
+        const parsed = (events: RecordedEventJson[]) => events.map((e) => ({ ...e, data: JSON.parse(e.data) as unknown, metadata: JSON.parse(e.metadata) as unknown }));
+        const json = await store.readAllJson({ fromPosition: before });
+        expect(json.every((e) => typeof e.data === 'string' && typeof e.metadata === 'string')).toBe(true);
+        expect(parsed(json)).toEqual(all);
+        expect(parsed(await store.readAllJson({ fromPosition: before, filter: { streamPrefix: prefix, types: [noted] }, limit: 1 }))).toEqual(await store.readAll({ fromPosition: before, filter: { streamPrefix: prefix, types: [noted] }, limit: 1 }));
+      }
     }, timeoutMs);
 
     it('lets exactly one of 10 concurrent appenders win each revision; the others learn the actual revision', async () => {

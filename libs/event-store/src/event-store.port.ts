@@ -75,6 +75,9 @@ export interface AllFilter {
   types?: string[];
 }
 
+/** A recorded event whose data and metadata are JSON text as the store holds it: not canonical (its key order and spacing are the store's). */
+export type RecordedEventJson = Omit<RecordedEvent, 'data' | 'metadata'> & { data: string; metadata: string };
+
 export interface ReadAllOptions {
   /** Read after this position (exclusive); from the beginning when omitted. */
   fromPosition?: bigint;
@@ -134,6 +137,12 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of all streams in global position order; page with `fromPosition` = last position read. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * readAll with each event's data and metadata left as the store's JSON text, for a reader
+   * that hands them on unparsed (verification threads). Optional: a store without it is read
+   * with readAll.
+   */
+  readAllJson?(options?: ReadAllOptions): Promise<RecordedEventJson[]>;
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
   streamExists(streamId: string): Promise<boolean>;
   /**

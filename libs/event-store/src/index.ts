@@ -12,6 +12,7 @@ export type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  RecordedEventJson,
   StreamAppend,
   StreamHeadRecord,
   SubscribeToAllOptions,

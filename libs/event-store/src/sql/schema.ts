@@ -195,6 +195,8 @@ export const APPEND_FUNCTION = `SELECT outcome, revision::text AS revision, "pos
 // bigints travel as text (pg and PGlite parse int8 differently). The aliases shadow the
 // columns in ORDER BY, which would then sort text: ORDER BY always names e.position/e.revision.
 const EVENT_COLUMNS = `e.stream_id, e.id, e.type, e.data, e.metadata, e.revision::text AS revision, e.position::text AS position, e.prev_hash, e.hash, e.recorded_at`;
+/** The same, data and metadata as jsonb's text, which the driver hands over unparsed. */
+const EVENT_COLUMNS_JSON = EVENT_COLUMNS.replace('e.data, e.metadata', 'e.data::text AS data, e.metadata::text AS metadata');
 
 
 
@@ -218,18 +220,18 @@ export const READ_STREAM_BACKWARDS = `SELECT ${EVENT_COLUMNS} FROM es_events e
   WHERE e.stream_id = $1 AND e.revision <= $2::bigint ORDER BY e.revision DESC LIMIT $3`;
 
 /** Keyset read of the log; filters are added as parameterised conditions. */
-export function readAllSql(conditions: string[], limitParam: number): string {
-  return `SELECT ${EVENT_COLUMNS} FROM es_events e WHERE ${conditions.join(' AND ')} ORDER BY e.position LIMIT $${limitParam}`;
+export function readAllSql(conditions: string[], limitParam: number, json = false): string {
+  return `SELECT ${json ? EVENT_COLUMNS_JSON : EVENT_COLUMNS} FROM es_events e WHERE ${conditions.join(' AND ')} ORDER BY e.position LIMIT $${limitParam}`;
 }
 
 export const NOTIFY = `SELECT pg_notify($1, $2)`;
 
-export interface EventRow {
+export interface EventRow<Json extends string | Record<string, unknown> = Record<string, unknown>> {
   stream_id: string;
   id: string;
   type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
+  data: Json;
+  metadata: Json;
   revision: string;
   position: string;
   prev_hash: string;

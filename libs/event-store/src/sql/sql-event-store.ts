@@ -20,6 +20,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  RecordedEventJson,
   StreamAppend,
   StreamHeadRecord,
   SubscribeToAllOptions,
@@ -144,6 +145,14 @@ export class SqlEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (await this.readLog(options, false)).map(toRecordedEvent);
+  }
+
+  async readAllJson(options: ReadAllOptions = {}): Promise<RecordedEventJson[]> {
+    return (await this.readLog(options, true)).map(toRecordedEvent);
+  }
+
+  private async readLog<Json extends boolean>(options: ReadAllOptions, json: Json): Promise<Array<EventRow<Json extends true ? string : Record<string, unknown>>>> {
     this.assertOpen();
     const params: unknown[] = [String(options.fromPosition ?? 0n)];
     const conditions = ['e.position > $1::bigint'];
@@ -157,8 +166,7 @@ export class SqlEventStore implements EventStore {
       conditions.push(`e.type = ANY($${params.length}::text[])`);
     }
     params.push(limitOf(options.limit));
-    const rows = await this.rows(readAllSql(conditions, params.length), params);
-    return rows.map(toRecordedEvent);
+    return this.rows(readAllSql(conditions, params.length, json), params);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
@@ -426,7 +434,7 @@ function outcomeOf(streamId: string, events: PreparedEvent[], expected: Expected
   return { nextExpectedRevision: BigInt(rows.at(-1)!.revision), revisions: rows.map((r) => BigInt(r.revision)), positions: rows.map((r) => BigInt(r.position)), hashes: rows.map((r) => r.hash), duplicate: false };
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+function toRecordedEvent<T extends string | Record<string, unknown>>(row: EventRow<T>): Omit<RecordedEvent, 'data' | 'metadata'> & { data: T; metadata: T } {
   return {
     streamId: row.stream_id,
     id: row.id,
