@@ -1,7 +1,8 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
-import { chainHash, GENESIS_HASH, type RecordedEvent } from '@passerelle/event-store';
+import { GENESIS_HASH, type RecordedEvent } from '@passerelle/event-store';
 import type { EventSignatureVerifier } from '@passerelle/identity';
 import type { FailureKind } from './failure-kinds';
+import { ownHashProblem } from './own-hash';
 import { checkPublisher } from './publisher-checks';
 
 export type { FailureKind } from './failure-kinds';
@@ -12,6 +13,9 @@ export type { FailureKind } from './failure-kinds';
  * the auditor holds the citizen's key (see checkPublisher).
  */
 export type VerifiableEvent = Omit<RecordedEvent, 'recordedAt'> & { opened?: Record<string, unknown> };
+
+/** What places an event in its stream's chain. */
+export type LinkedEvent = Pick<RecordedEvent, 'streamId' | 'id' | 'revision' | 'position' | 'prevHash' | 'hash'>;
 
 export interface Failure {
   kind: FailureKind;
@@ -45,6 +49,15 @@ export interface VerifierOptions {
   validator?: EventValidator;
 }
 
+/**
+ * The checks of one event, in the order they are made: its place in its stream (`order`), its
+ * own hash, its link to the previous event, its publisher's signature and schema; then, for a
+ * stream, its recorded head. Of two failures of the same event, the earlier check's is reported.
+ */
+export type Check = 'order' | 'hash' | 'link' | 'publisher' | 'head';
+export const CHECK_ORDER: Readonly<Record<Check, number>> = { order: 0, hash: 1, link: 2, publisher: 3, head: 4 };
+
+
 interface StreamState {
   /** Next expected revision. */
   revision: bigint;
@@ -64,11 +77,17 @@ export class HistoryVerifier {
   private events = 0;
   private attested = 0;
   private failure: Failure | undefined;
+  private check: Check | undefined;
 
   constructor(private readonly options: VerifierOptions = {}) {}
 
   get failed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** Which check failed, to order this failure against one found elsewhere for the same event. */
+  get failedCheck(): Check | undefined {
+    return this.check;
   }
 
   /**
@@ -81,6 +100,18 @@ export class HistoryVerifier {
 
   /** Checks one event; false once the history has failed (this event or an earlier one). */
   push(event: VerifiableEvent): boolean {
+    return this.follow(event, event);
+  }
+
+  /**
+   * Checks an event's place in its stream and its link to the previous one, leaving its own
+   * hash and its publisher to the caller (verification threads check them, in parallel).
+   */
+  pushLink(event: LinkedEvent): boolean {
+    return this.follow(event, undefined);
+  }
+
+  private follow(event: LinkedEvent, content: VerifiableEvent | undefined): boolean {
     if (this.failure) return false;
     let state = this.streams.get(event.streamId);
     if (!state) {
@@ -92,19 +123,20 @@ export class HistoryVerifier {
 
     if (event.revision !== state.revision) {
       if (event.revision < state.revision) {
-        return this.fail({ ...at(), kind: 'reordered', message: `revision ${event.revision} comes after revision ${state.revision - 1n}: the stream is out of order` });
+        return this.fail('order', { ...at(), kind: 'reordered', message: `revision ${event.revision} comes after revision ${state.revision - 1n}: the stream is out of order` });
       }
-      return this.fail({ ...at(), revision: String(state.revision), kind: 'missing', message: `revision ${state.revision} is missing: the stream jumps to ${event.revision}` });
+      return this.fail('order', { ...at(), revision: String(state.revision), kind: 'missing', message: `revision ${state.revision} is missing: the stream jumps to ${event.revision}` });
     }
-    if (chainHash(event.prevHash, event.data, event.metadata) !== event.hash) {
-      return this.fail({ ...at(), kind: 'modified', message: `revision ${event.revision} does not match its own hash: its content was changed after it was recorded` });
+    if (content) {
+      const problem = ownHashProblem(content);
+      if (problem) return this.fail('hash', { ...at(), kind: 'modified', message: problem });
     }
     if (event.prevHash !== state.lastHash) {
-      return this.fail({ ...at(), kind: 'modified', message: `revision ${event.revision} does not follow revision ${event.revision - 1n}: one of them was rewritten` });
+      return this.fail('link', { ...at(), kind: 'modified', message: `revision ${event.revision} does not follow revision ${event.revision - 1n}: one of them was rewritten` });
     }
-    if (event.streamId.startsWith(CASE_STREAM_PREFIX)) {
-      const problem = this.checkCaseEvent(event);
-      if (problem) return this.fail({ ...at(), ...problem });
+    if (content && event.streamId.startsWith(CASE_STREAM_PREFIX)) {
+      const problem = this.checkCaseEvent(content);
+      if (problem) return this.fail('publisher', { ...at(), ...problem });
     }
     state.revision += 1n;
     state.lastHash = event.hash;
@@ -121,7 +153,7 @@ export class HistoryVerifier {
     const state = this.streams.get(streamId);
     const last = state ? state.revision - 1n : -1n;
     if (last < head.revision) {
-      return this.fail({
+      return this.fail('head', {
         streamId,
         revision: String(last + 1n),
         kind: 'truncated',
@@ -130,7 +162,7 @@ export class HistoryVerifier {
     }
     const hashAt = last === head.revision ? state!.lastHash : undefined;
     if (hashAt !== undefined && hashAt !== head.hash) {
-      return this.fail({
+      return this.fail('head', {
         streamId,
         revision: String(head.revision),
         kind: source === 'checkpoint' ? 'checkpoint-mismatch' : 'modified',
@@ -153,7 +185,7 @@ export class HistoryVerifier {
     if (last === head.revision || last < head.revision) return this.expectHead(streamId, head, 'checkpoint');
     const hash = state!.seen.get(head.revision);
     if (hash !== head.hash) {
-      return this.fail({ streamId, revision: String(head.revision), kind: 'checkpoint-mismatch', message: `revision ${head.revision} is not the one the signed checkpoint names: the history was rewritten` });
+      return this.fail('head', { streamId, revision: String(head.revision), kind: 'checkpoint-mismatch', message: `revision ${head.revision} is not the one the signed checkpoint names: the history was rewritten` });
     }
     return true;
   }
@@ -174,7 +206,8 @@ export class HistoryVerifier {
     return undefined;
   }
 
-  private fail(failure: Failure): false {
+  private fail(check: Check, failure: Failure): false {
+    this.check = check;
     this.failure = failure;
     return false;
   }

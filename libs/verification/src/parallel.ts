@@ -2,38 +2,43 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CASE_STREAM_PREFIX } from '@passerelle/contracts';
-import type { EventStore } from '@passerelle/event-store';
+import type { EventStore, ReadAllOptions, RecordedEventJson } from '@passerelle/event-store';
 import type { MemberOrganization } from '@passerelle/identity';
-import { HistoryVerifier, type Failure, type VerificationReport } from './history';
+import { CHECK_ORDER, HistoryVerifier, type Failure, type VerificationReport } from './history';
 import type { LogVerificationOptions } from './log';
 import type { WorkItem, WorkResult } from './parallel-protocol';
 
 export interface ParallelOptions extends Omit<LogVerificationOptions, 'signatures' | 'validator'> {
-  /** Threads checking signatures and schemas (the main thread reads and checks the chain). */
+  /** Threads checking the events' own hashes, and signatures and schemas when given (the main thread reads and checks the links). */
   workers: number;
-  /** The federation's members with their key history, as of now. */
-  organizations: MemberOrganization[];
-  /** Every registered schema document (the catalog and what the registry added). */
-  schemas: unknown[];
+  /** The federation's members with their key history, as of now: publisher signatures are checked with them. */
+  organizations?: MemberOrganization[];
+  /** Every registered schema document (the catalog and what the registry added): case events are held to them. */
+  schemas?: unknown[];
 }
 
 const CHUNK = 256;
+const WORKER = 'verification-worker.js';
 
 /** Whether this build can run verification threads (compiled JavaScript, not TypeScript sources). */
 export function canVerifyInParallel(): boolean {
-  return existsSync(join(__dirname, 'signature-worker.js'));
+  return existsSync(join(__dirname, WORKER));
 }
 
 /**
- * verifyLog on several cores: the main thread reads the log and checks every chain link;
- * signature and schema checks, the expensive part, go in chunks to worker threads. The
- * report is the same as verifyLog's: the first failure in log order, whichever check found it.
+ * verifyLog on several cores: the main thread reads the log and checks that each event
+ * follows its stream's previous one; each event's own hash and, when given the members and
+ * schemas, each case event's signature and schema are checked in chunks on worker threads.
+ * The report is the same as verifyLog's: the first failure in log order, whichever check
+ * found it, and of one event's failures the one verifyLog would have reported.
  */
 export async function verifyLogInParallel(store: EventStore, options: ParallelOptions): Promise<VerificationReport> {
   const chain = new HistoryVerifier();
   const whole = !options.from && !options.to;
   const { position: end, heads } = await store.heads();
-  const workers = Array.from({ length: Math.max(1, options.workers) }, () => new Worker(join(__dirname, 'signature-worker.js'), { workerData: { organizations: options.organizations, schemas: options.schemas } }));
+  const pageSize = options.pageSize ?? 1_000;
+  const workerData = { organizations: options.organizations, schemas: options.schemas };
+  const workers = Array.from({ length: Math.max(1, options.workers) }, () => new Worker(join(__dirname, WORKER), { workerData }));
   const pending = new Map<number, { resolve: (r: WorkResult) => void; reject: (e: unknown) => void }>();
   for (const worker of workers) {
     worker.on('message', (result: WorkResult) => {
@@ -48,7 +53,7 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
   let nextChunk = 0;
   let attested = 0;
   const inFlight = new Set<Promise<WorkResult>>();
-  let signatureFailure: (WorkResult['failure'] & { at: Omit<Failure, 'kind' | 'message'> }) | undefined;
+  let threadFailure: (NonNullable<WorkResult['failure']> & { at: Omit<Failure, 'kind' | 'message'> }) | undefined;
   const located = new Map<number, Omit<Failure, 'kind' | 'message'>>();
   const send = (items: WorkItem[]) => {
     const id = nextChunk++;
@@ -58,8 +63,8 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
     const tracked = done.then((result) => {
       inFlight.delete(tracked);
       attested += result.attested;
-      if (result.failure && (!signatureFailure || result.failure.ordinal < signatureFailure.ordinal)) {
-        signatureFailure = { ...result.failure, at: located.get(result.failure.ordinal)! };
+      if (result.failure && (!threadFailure || result.failure.ordinal < threadFailure.ordinal)) {
+        threadFailure = { ...result.failure, at: located.get(result.failure.ordinal)! };
       }
       for (const item of items) located.delete(item.ordinal);
       return result;
@@ -70,46 +75,61 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
 
   let ordinal = 0;
   let chunk: WorkItem[] = [];
-  let after = 0n;
+  // The next page is read while this one is checked, as verifyLog does.
+  const read = readAsJson(store);
+  let next = end > 0n ? read({ fromPosition: 0n, limit: pageSize }) : undefined;
   try {
-    reading: while (after < end) {
-      const page = await store.readAll({ fromPosition: after, limit: options.pageSize ?? 1_000 });
-      if (page.length === 0) break;
+    reading: while (next) {
+      const page = await next;
+      const after = page.at(-1)?.position;
+      next = after !== undefined && after < end ? read({ fromPosition: after, limit: pageSize }) : undefined;
       for (const event of page) {
         if (event.position > end) break;
         if ((options.from && event.recordedAt < options.from) || (options.to && event.recordedAt >= options.to)) continue;
         if (!whole) chain.startAt(event.streamId, event.revision, event.prevHash);
-        if (!chain.push(event)) break reading;
-        if (event.streamId.startsWith(CASE_STREAM_PREFIX)) {
-          located.set(ordinal, { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id });
-          chunk.push({ ordinal, revision: String(event.revision), envelope: event.data, metadata: event.metadata });
-          if (chunk.length === CHUNK) {
-            send(chunk);
-            chunk = [];
-            // Bounded memory: a few chunks per thread in flight.
-            while (inFlight.size >= workers.length * 4) await Promise.race(inFlight);
-          }
-        }
+        located.set(ordinal, { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id });
+        // Sent even when its link fails below: a failure of its own hash comes first.
+        chunk.push({ ordinal, revision: String(event.revision), prevHash: event.prevHash, hash: event.hash, data: event.data, metadata: event.metadata, publisher: event.streamId.startsWith(CASE_STREAM_PREFIX) });
+        if (!chain.pushLink(event)) break reading;
         ordinal += 1;
+        if (chunk.length === CHUNK) {
+          send(chunk);
+          chunk = [];
+          // Bounded memory: a few chunks per thread in flight.
+          while (inFlight.size >= workers.length * 4) await Promise.race(inFlight);
+        }
       }
-      after = page.at(-1)!.position;
-      options.onProgress?.({ verified: ordinal, position: after < end ? after : end, end });
-      if (signatureFailure) break;
+      if (after !== undefined) options.onProgress?.({ verified: ordinal, position: after < end ? after : end, end });
+      if (threadFailure) break;
     }
+    // The read under way, if any, is of no use now, and its failure no one's concern.
+    next?.catch(() => undefined);
     if (chunk.length > 0) send(chunk);
     await Promise.all(inFlight);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  const chainReport = chain.report(whole ? ['head'] : []);
-  const checked: VerificationReport['checked'] = ['chain', 'signatures', 'schemas', ...(whole ? (['head'] as const) : [])];
-  const chainOrdinal = chainReport.failure ? chainReport.eventsVerified : Number.POSITIVE_INFINITY;
-  if (signatureFailure && signatureFailure.ordinal < chainOrdinal) {
-    const { at, kind, message } = signatureFailure;
-    return { ok: false, streams: chainReport.streams, eventsVerified: signatureFailure.ordinal, checked, failure: { ...at, kind, message } };
+  // As verifyLog reports: the heads count as checked once the events got that far.
+  const checked: VerificationReport['checked'] = ['chain', ...(options.organizations ? (['signatures'] as const) : []), ...(options.schemas ? (['schemas'] as const) : [])];
+  const chainReport = chain.report([]);
+  if (threadFailure && (!chainReport.failure || isEarlier(threadFailure, chainReport.eventsVerified, chain.failedCheck!))) {
+    const { at, kind, message } = threadFailure;
+    return { ok: false, streams: chainReport.streams, eventsVerified: threadFailure.ordinal, checked, failure: { ...at, kind, message } };
   }
   if (chainReport.failure) return { ...chainReport, checked };
-  if (whole) for (const head of heads) if (!chain.expectHead(head.streamId, head, 'head')) break;
-  return { ...chain.report(whole ? ['head'] : []), checked, ...(attested > 0 ? { attested } : {}) };
+  if (!whole) return { ...chainReport, checked, ...(attested > 0 ? { attested } : {}) };
+  for (const head of heads) if (!chain.expectHead(head.streamId, head, 'head')) break;
+  return { ...chain.report([]), checked: [...checked, 'head'], ...(attested > 0 ? { attested } : {}) };
+}
+
+/** The log's pages with data and metadata as JSON text: as the store holds it when it can say, or serialised again. */
+function readAsJson(store: EventStore): (options: ReadAllOptions) => Promise<RecordedEventJson[]> {
+  if (store.readAllJson) return (options) => store.readAllJson!(options);
+  return async (options) => (await store.readAll(options)).map((event) => ({ ...event, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) }));
+}
+
+/** Whether a thread's failure comes before the main thread's, at `ordinal` and of `check`. */
+function isEarlier(failure: NonNullable<WorkResult['failure']>, ordinal: number, check: keyof typeof CHECK_ORDER): boolean {
+  return failure.ordinal < ordinal || (failure.ordinal === ordinal && CHECK_ORDER[failure.check] < CHECK_ORDER[check]);
 }
