@@ -76,32 +76,21 @@ export async function replayBenchmark(infra: Infrastructure): Promise<Figure[]> 
   });
   const baseline = { name: 'reading the log, no checks', value: median(reading), rounds: reading };
   const workers = cpus().length;
-  const chainOnly = await rounds('chain', () => verifyLog(store));
-  figures.push({ benchmark: 'replay chain only, 1 thread', unit: 'events/s', value: median(chainOnly), rounds: chainOnly, baseline, ratio: median(chainOnly) / baseline.value });
-  const chainThreads = await rounds(`chain, ${workers} threads`, () => verifyLogInParallel(store, { workers }));
-  figures.push({
-    benchmark: `replay chain only, ${workers} hashing threads`,
-    unit: 'events/s',
-    value: median(chainThreads),
-    rounds: chainThreads,
-    baseline,
-    ratio: median(chainThreads) / baseline.value,
-    goal: { value: 100_000 },
-    note: 'the main thread reads and checks each link; the threads check each event\'s own hash',
-  });
-  const single = await rounds('full, one thread', () => verifyLog(store, { signatures: new EventSignatureVerifier(directory), validator }), 2);
-  figures.push({ benchmark: 'replay full, 1 thread', unit: 'events/s', value: median(single), rounds: single, baseline, ratio: median(single) / baseline.value });
-  const parallel = await rounds(`full, ${workers} threads`, () => verifyLogInParallel(store, { workers, organizations, schemas: catalog.map((e) => e.schema) }));
-  figures.push({
-    benchmark: `replay full, ${workers} verification threads`,
-    unit: 'events/s',
-    value: median(parallel),
-    rounds: parallel,
-    baseline,
-    ratio: median(parallel) / baseline.value,
-    goal: { value: 10_000 },
-    note: 'chain, ES256 signatures with pre-imported keys, schemas, heads; the main thread reads and chains',
-  });
+  const figure = (benchmark: string, rates: number[], extra: Pick<Figure, 'goal' | 'note'> = {}): Figure => ({ benchmark, unit: 'events/s', value: median(rates), rounds: rates, baseline, ratio: median(rates) / baseline.value, ...extra });
+  figures.push(figure('replay chain only, 1 thread', await rounds('chain', () => verifyLog(store))));
+  figures.push(
+    figure(`replay chain only, ${workers} hashing threads`, await rounds(`chain, ${workers} threads`, () => verifyLogInParallel(store, { workers })), {
+      goal: { value: 100_000 },
+      note: "the main thread reads and checks each link; the threads check each event's own hash",
+    }),
+  );
+  figures.push(figure('replay full, 1 thread', await rounds('full, one thread', () => verifyLog(store, { signatures: new EventSignatureVerifier(directory), validator }), 2)));
+  figures.push(
+    figure(`replay full, ${workers} verification threads`, await rounds(`full, ${workers} threads`, () => verifyLogInParallel(store, { workers, organizations, schemas: catalog.map((e) => e.schema) })), {
+      goal: { value: 10_000 },
+      note: 'chain, ES256 signatures with pre-imported keys, schemas, heads; the main thread reads and checks the links, the threads the rest',
+    }),
+  );
   await store.close();
   await db.close();
   return figures;
