@@ -57,7 +57,6 @@ export interface VerifierOptions {
 export type Check = 'order' | 'hash' | 'link' | 'publisher' | 'head';
 export const CHECK_ORDER: Readonly<Record<Check, number>> = { order: 0, hash: 1, link: 2, publisher: 3, head: 4 };
 
-
 interface StreamState {
   /** Next expected revision. */
   revision: bigint;

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { defaultSchemasDir, EventValidator, readSchemaDirectory, type CatalogEntry } from '@passerelle/contracts';
 import { PostgresDatabase } from '@passerelle/database';
-import { chainHash, SqlEventStore } from '@passerelle/event-store';
+import { chainHash, SqlEventStore, type ReadAllOptions } from '@passerelle/event-store';
 import { EventSignatureVerifier, generateOrganizationKey, InMemoryDirectory, signEvent, type MemberOrganization } from '@passerelle/identity';
 import { caseEvent, createScratchDatabase, storedCaseEvent, type ScratchDatabase } from '@passerelle/testing';
 import { verifyLog } from './log';
@@ -136,6 +137,14 @@ describe('verifyLogInParallel reports what verifyLog reports', () => {
     const { one, threads } = await both(true);
     expect(one.failure).toMatchObject({ kind: 'bad-signature', streamId: 'case-case-1', revision: '2' });
     expect({ eventsVerified: threads.eventsVerified, failure: threads.failure }).toEqual({ eventsVerified: one.eventsVerified, failure: one.failure });
+  });
+
+  it('a thread that cannot start fails the verification with its reason, instead of leaving it waiting', async () => {
+    const noId = { workers: 2, schemas: [{ type: 'object' }] };
+    await expect(verifyLogInParallel(store, noId)).rejects.toThrow('the schema has no $id');
+    // The threads fail before the first chunk is sent to them: a slow first read.
+    const slow = Object.assign(Object.create(store) as SqlEventStore, { readAllJson: async (options: ReadAllOptions) => (await delay(3_000), store.readAllJson(options)) });
+    await expect(verifyLogInParallel(slow, noId)).rejects.toThrow('the schema has no $id');
   });
 
   it('a time range verifies the same events, trusting each stream where the range starts', async () => {

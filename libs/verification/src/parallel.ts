@@ -40,13 +40,16 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
   const workerData = { organizations: options.organizations, schemas: options.schemas };
   const workers = Array.from({ length: Math.max(1, options.workers) }, () => new Worker(join(__dirname, WORKER), { workerData }));
   const pending = new Map<number, { resolve: (r: WorkResult) => void; reject: (e: unknown) => void }>();
+  // A thread that failed (even before any chunk was sent to it) fails every chunk after.
+  let broken: { error: unknown } | undefined;
   for (const worker of workers) {
     worker.on('message', (result: WorkResult) => {
       pending.get(result.id)?.resolve(result);
       pending.delete(result.id);
     });
-    worker.on('error', (err) => {
-      for (const p of pending.values()) p.reject(err);
+    worker.on('error', (error) => {
+      broken ??= { error };
+      for (const p of pending.values()) p.reject(error);
       pending.clear();
     });
   }
@@ -58,8 +61,8 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
   const send = (items: WorkItem[]) => {
     const id = nextChunk++;
     const worker = workers[id % workers.length]!;
-    const done = new Promise<WorkResult>((resolve, reject) => pending.set(id, { resolve, reject }));
-    worker.postMessage({ id, items });
+    const done = new Promise<WorkResult>((resolve, reject) => (broken ? reject(broken.error) : pending.set(id, { resolve, reject })));
+    if (!broken) worker.postMessage({ id, items });
     const tracked = done.then((result) => {
       inFlight.delete(tracked);
       attested += result.attested;
