@@ -73,7 +73,11 @@ export function faultSuite(title: string, profile: FaultProfile): void {
     const serviceOf = (name: Instance) => INSTANCES.find((i) => i.name === name)!.service;
     const counts = { sent: 0, duplicates: 0, viaGateway: 0, gatewayAccepted: 0, kills: 0, unexpectedExits: 0, kafkaRestarts: 0, brokerKills: 0, postgresRestarts: 0 };
 
+    // What the test opened, closed here too should it fail half-way: a consumer left running
+    // keeps reconnecting to the destroyed broker, and jest from ever exiting.
+    const opened: Array<{ close(): Promise<void> }> = [];
     afterAll(async () => {
+      await Promise.allSettled(opened.map((o) => o.close()));
       for (const target of services.values()) target.child.kill('SIGKILL');
       await kafka?.destroy();
       await pg?.destroy();
@@ -128,6 +132,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
 
       // What every organization is told, and what it receives.
       const bus = new KafkaBus(kafkaConnectionAs(kafka, undefined, 'faults-ministries'));
+      opened.push(bus);
       const receipts = new Map<string, Receipt[]>();
       const delivered = new Map<string, Array<{ position: number; id: string }>>();
       await bus.subscribe({
@@ -304,9 +309,18 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       for (const { name } of INSTANCES) if (services.get(name)!.child.exitCode !== null) await start(name);
       await until('a receipt for every event sent', () => sent.every((s) => receipts.has(s.key)), 240_000);
       const store = await SqlEventStore.open(await PostgresDatabase.open({ url: pg.url }), { ownsDatabase: true });
+      opened.push(store);
       const events = await readAll(store);
-      const expectedDeliveries = () => events.every((e) => caseEventMetadata(e).audience.every((org) => delivered.get(org)?.some((d) => d.position === Number(e.position))));
-      await until('every event delivered to every organization entitled to it', expectedDeliveries, 180_000);
+      const isDelivered = (e: RecordedEvent, org: string) => delivered.get(org)?.some((d) => d.position === Number(e.position)) === true;
+      const expectedDeliveries = () => events.every((e) => caseEventMetadata(e).audience.every((org) => isDelivered(e, org)));
+      const undelivered = () => events.flatMap((e) => caseEventMetadata(e).audience.filter((org) => !isDelivered(e, org)).map((org) => ({ org, e })));
+      // On a timeout, what is missing and where each organization's deliveries stand: enough to tell a relay that stopped from a consumer that did.
+      const missing = () => {
+        const list = undelivered();
+        const latest = [...delivered].map(([org, l]) => `${org} up to position ${Math.max(...l.map((d) => d.position))} (${l.length} deliveries)`);
+        return `${list.length} deliveries missing, first ${list.slice(0, 10).map(({ org, e }) => `${e.streamId}@${e.revision} (position ${e.position}) to ${org}`).join(', ')}; delivered: ${latest.join('; ')}`;
+      };
+      await until('every event delivered to every organization entitled to it', expectedDeliveries, 180_000, missing);
 
       progress('quiet again; checking the oracle');
       // The oracle.
@@ -452,10 +466,10 @@ async function readAll(store: SqlEventStore): Promise<RecordedEvent[]> {
   return all;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, explain?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${explain()}` : ''}`);
     await sleep(500);
   }
 }
