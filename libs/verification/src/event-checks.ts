@@ -1,6 +1,7 @@
 import { CASE_STREAM_PREFIX, type EventValidator } from '@passerelle/contracts';
-import { chainHash, GENESIS_HASH } from '@passerelle/event-store';
+import { GENESIS_HASH } from '@passerelle/event-store';
 import type { EventSignatureVerifier } from '@passerelle/identity';
+import { ownHashProblem } from './own-hash';
 import { checkPublisher } from './publisher-checks';
 import type { VerifiableEvent } from './history';
 
@@ -52,8 +53,9 @@ export function checkEachEvent(events: readonly VerifiableEvent[], options: { si
     const expectedRevision = previous ? previous.revision + 1n : 0n;
     const expectedPrev = previous ? previous.hash : GENESIS_HASH;
     let chain: CheckOutcome = { ok: true };
-    if (chainHash(event.prevHash, event.data, event.metadata) !== event.hash) {
-      chain = { ok: false, code: 'modified', message: `revision ${event.revision} does not match its own hash: its content was changed after it was recorded` };
+    const ownHash = ownHashProblem(event);
+    if (ownHash) {
+      chain = { ok: false, code: 'modified', message: ownHash };
     } else if (event.revision !== expectedRevision) {
       chain = { ok: false, code: event.revision < expectedRevision ? 'reordered' : 'missing', message: `revision ${event.revision} stands where revision ${expectedRevision} should` };
     } else if (event.prevHash !== expectedPrev) {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { CASE_STREAM_PREFIX } from '@passerelle/contracts';
 import type { EventStore, ReadAllOptions, RecordedEventJson } from '@passerelle/event-store';
 import type { MemberOrganization } from '@passerelle/identity';
-import { CHECK_ORDER, HistoryVerifier, type Failure, type VerificationReport } from './history';
+import { CHECK_ORDER, HistoryVerifier, type Check, type Failure, type VerificationReport } from './history';
 import type { LogVerificationOptions } from './log';
 import type { WorkItem, WorkResult } from './parallel-protocol';
 
@@ -57,19 +57,20 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
   let attested = 0;
   const inFlight = new Set<Promise<WorkResult>>();
   let threadFailure: (NonNullable<WorkResult['failure']> & { at: Omit<Failure, 'kind' | 'message'> }) | undefined;
-  const located = new Map<number, Omit<Failure, 'kind' | 'message'>>();
-  const send = (items: WorkItem[]) => {
+  /** A chunk of events, the first at `first` in reading order; a failure is located among them. */
+  const send = (events: RecordedEventJson[], first: number) => {
     const id = nextChunk++;
     const worker = workers[id % workers.length]!;
+    const items = events.map((event, i): WorkItem => ({ ordinal: first + i, revision: String(event.revision), prevHash: event.prevHash, hash: event.hash, data: event.data, metadata: event.metadata, publisher: event.streamId.startsWith(CASE_STREAM_PREFIX) }));
     const done = new Promise<WorkResult>((resolve, reject) => (broken ? reject(broken.error) : pending.set(id, { resolve, reject })));
     if (!broken) worker.postMessage({ id, items });
     const tracked = done.then((result) => {
       inFlight.delete(tracked);
       attested += result.attested;
       if (result.failure && (!threadFailure || result.failure.ordinal < threadFailure.ordinal)) {
-        threadFailure = { ...result.failure, at: located.get(result.failure.ordinal)! };
+        const event = events[result.failure.ordinal - first]!;
+        threadFailure = { ...result.failure, at: { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id } };
       }
-      for (const item of items) located.delete(item.ordinal);
       return result;
     });
     inFlight.add(tracked);
@@ -77,7 +78,8 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
   };
 
   let ordinal = 0;
-  let chunk: WorkItem[] = [];
+  let chunk: RecordedEventJson[] = [];
+  let chunkStart = 0;
   // The next page is read while this one is checked, as verifyLog does.
   const read = readAsJson(store);
   let next = end > 0n ? read({ fromPosition: 0n, limit: pageSize }) : undefined;
@@ -90,13 +92,13 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
         if (event.position > end) break;
         if ((options.from && event.recordedAt < options.from) || (options.to && event.recordedAt >= options.to)) continue;
         if (!whole) chain.startAt(event.streamId, event.revision, event.prevHash);
-        located.set(ordinal, { streamId: event.streamId, revision: String(event.revision), position: String(event.position), eventId: event.id });
         // Sent even when its link fails below: a failure of its own hash comes first.
-        chunk.push({ ordinal, revision: String(event.revision), prevHash: event.prevHash, hash: event.hash, data: event.data, metadata: event.metadata, publisher: event.streamId.startsWith(CASE_STREAM_PREFIX) });
+        if (chunk.length === 0) chunkStart = ordinal;
+        chunk.push(event);
         if (!chain.pushLink(event)) break reading;
         ordinal += 1;
         if (chunk.length === CHUNK) {
-          send(chunk);
+          send(chunk, chunkStart);
           chunk = [];
           // Bounded memory: a few chunks per thread in flight.
           while (inFlight.size >= workers.length * 4) await Promise.race(inFlight);
@@ -107,7 +109,7 @@ export async function verifyLogInParallel(store: EventStore, options: ParallelOp
     }
     // The read under way, if any, is of no use now, and its failure no one's concern.
     next?.catch(() => undefined);
-    if (chunk.length > 0) send(chunk);
+    if (chunk.length > 0) send(chunk, chunkStart);
     await Promise.all(inFlight);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -133,6 +135,6 @@ function readAsJson(store: EventStore): (options: ReadAllOptions) => Promise<Rec
 }
 
 /** Whether a thread's failure comes before the main thread's, at `ordinal` and of `check`. */
-function isEarlier(failure: NonNullable<WorkResult['failure']>, ordinal: number, check: keyof typeof CHECK_ORDER): boolean {
+function isEarlier(failure: NonNullable<WorkResult['failure']>, ordinal: number, check: Check): boolean {
   return failure.ordinal < ordinal || (failure.ordinal === ordinal && CHECK_ORDER[failure.check] < CHECK_ORDER[check]);
 }
