@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import {
   caseEventMetadata,
@@ -20,7 +19,7 @@ import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
 import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
 import { verifyLog } from '@passerelle/verification';
-import { startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
+import { freePortBlock, rawKafkaClient, startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { listeningUrl, spawnTarget, type TargetProcess } from '../support/target-process';
 
 /**
@@ -68,6 +67,8 @@ export function faultSuite(title: string, profile: FaultProfile): void {
     let pg: PrivatePostgres;
     let kafka: PrivateKafka;
     const services = new Map<Instance, TargetProcess>();
+    /** Every process started, killed ones too: their logs explain a failure. */
+    const spawned: Array<{ name: Instance; target: TargetProcess }> = [];
     const copies = profile.instances ?? 1;
     const INSTANCES = SERVICES.flatMap((service) => Array.from({ length: copies }, (_, i) => ({ service, name: copies > 1 ? `${service}-${i + 1}` : service })));
     const serviceOf = (name: Instance) => INSTANCES.find((i) => i.name === name)!.service;
@@ -107,6 +108,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       const start = async (name: Instance) => {
         const target = spawnTarget(serviceOf(name), env);
         services.set(name, target);
+        spawned.push({ name, target });
         void target.exited.then(() => {
           if (services.get(name) === target && !target.child.killed) counts.unexpectedExits += 1;
         });
@@ -126,6 +128,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       const poison = { organization: orgs[0]!.org.id, caseId: orgs[0]!.cases[0]!, value: 'not a CloudEvent: poison for the views' };
       let poisonSeen = 0;
       let poisonAt: { partition: number; offset: bigint } | undefined;
+      let poisonProducedAt: number | undefined;
       const poisonCaseDeliveries: Array<{ id: string; partition: number; offset: bigint }> = [];
       // Which partitions each organization's view of each case arrived on (one, if keys map steadily).
       const partitionsOf = new Map<string, Set<number>>();
@@ -261,7 +264,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
           await sleep(6_000);
           await pg.start();
         }]);
-        plan.push([SECONDS * 0.45, async () => {
+        plan.push([SECONDS * 0.2, async () => {
           for (;;) {
             try {
               // Into the partition its case's events were last delivered on, so they come after it.
@@ -272,6 +275,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
               await sleep(500);
             }
           }
+          poisonProducedAt = Date.now();
           progress(`produced a poison message on ${outboundTopic(poison.organization)} under case ${poison.caseId}`);
         }]);
         plan.sort((a, b) => a[0] - b[0]);
@@ -315,10 +319,22 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       const expectedDeliveries = () => events.every((e) => caseEventMetadata(e).audience.every((org) => isDelivered(e, org)));
       const undelivered = () => events.flatMap((e) => caseEventMetadata(e).audience.filter((org) => !isDelivered(e, org)).map((org) => ({ org, e })));
       // On a timeout, what is missing and where each organization's deliveries stand: enough to tell a relay that stopped from a consumer that did.
-      const missing = () => {
+      // Whether the relay never wrote the first one (parked, or lost) or this suite's consumer never read it, and what the services said went wrong.
+      const missing = async () => {
         const list = undelivered();
         const latest = [...delivered].map(([org, l]) => `${org} up to position ${Math.max(...l.map((d) => d.position))} (${l.length} deliveries)`);
-        return `${list.length} deliveries missing, first ${list.slice(0, 10).map(({ org, e }) => `${e.streamId}@${e.revision} (position ${e.position}) to ${org}`).join(', ')}; delivered: ${latest.join('; ')}`;
+        const first = list[0];
+        const onTopic = first ? await findOnTopic(kafka, outboundTopic(first.org), first.e.id) : [];
+        const lot = await PostgresDatabase.open({ url: pg.url });
+        const { rows: parkedNow } = await lot.query<{ component: string; case_id: string | null; key: string | null; error: { code: string; message: string } }>('SELECT component, case_id, key, error FROM parked_messages ORDER BY id').finally(() => lot.close());
+        const complaints = spawned.flatMap(({ name, target }) => target.logs.filter((l) => l.level === 'error' || l.level === 'fatal').map((l) => `${name}: ${String(l.msg)}${l.err ? ` (${String((l.err as { message?: unknown }).message)})` : ''}`));
+        return [
+          `${list.length} deliveries missing, first ${list.slice(0, 10).map(({ org, e }) => `${e.streamId}@${e.revision} (position ${e.position}, id ${e.id}) to ${org}`).join(', ')}`,
+          `delivered: ${latest.join('; ')}`,
+          first ? `the first is on ${outboundTopic(first.org)} ${onTopic.length === 0 ? 'nowhere' : `at ${onTopic.join(', ')}`}` : '',
+          `parked: ${JSON.stringify(parkedNow.map((r) => [r.component, r.case_id, r.key, r.error.code, r.error.message]))}`,
+          `errors logged (${complaints.length}): ${complaints.slice(-30).join(' | ')}`,
+        ].join('\n');
       };
       await until('every event delivered to every organization entitled to it', expectedDeliveries, 180_000, missing);
 
@@ -383,7 +399,11 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       const notHeld = afterPoison.filter((id) => !heldBackIds.has(id));
       if (notHeld.length > 0) problems.push(`${notHeld.length} of the ${afterPoison.length} events of the poisoned case delivered after the poison were not held back behind it`);
       const partitionsOfCase = new Set(poisonCaseDeliveries.map((d) => d.partition));
-      progress(`poison at partition ${poisonAt?.partition} offset ${poisonAt?.offset}; its case's events on partitions ${[...partitionsOfCase].join(', ')}, ${afterPoison.length} delivered after it`);
+      const storedAfter = events.filter((e) => e.streamId === `case-${poison.caseId}` && poisonProducedAt !== undefined && e.recordedAt.getTime() > poisonProducedAt).length;
+      progress(
+        `poison at partition ${poisonAt?.partition} offset ${poisonAt?.offset}, produced at ${poisonProducedAt === undefined ? '?' : new Date(poisonProducedAt).toISOString()}; its case's events on partitions ${[...partitionsOfCase].join(', ')}: ` +
+          `${poisonCaseDeliveries.length} deliveries, ${storedAfter} stored after the poison was produced, ${afterPoison.length} delivered after it`,
+      );
 
       const caseIds = [...new Set(events.map((e) => (e.data as unknown as CaseEventEnvelope).caseid))];
       for (const { org } of orgs) {
@@ -466,10 +486,10 @@ async function readAll(store: SqlEventStore): Promise<RecordedEvent[]> {
   return all;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, explain?: () => string): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, explain?: () => string | Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${explain()}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${await Promise.resolve().then(explain).catch((err: unknown) => `(could not say more: ${String(err)})`)}` : ''}`);
     await sleep(500);
   }
 }
@@ -494,39 +514,8 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** `count` consecutive free ports on 127.0.0.1, from a random base. */
-async function freePortBlock(count: number): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** The node leading most partitions of the organizations' inbound, outbound and receipts topics. */
-/** A kafkajs client of the suite's own, as hub_admin: for what the hub's bus does not offer (metadata, a chosen partition). */
-function rawClient(kafka: PrivateKafka, clientId: string): Kafka {
-  const connection = kafkaConnectionAs(kafka, undefined, clientId);
-  return new Kafka({
-    clientId: connection.clientId,
-    brokers: connection.brokers,
-    logLevel: logLevel.NOTHING,
-    ssl: { ca: connection.ssl!.ca! },
-    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: (await connection.token!()).value }) },
-  });
-}
-
 async function produceRaw(kafka: PrivateKafka, topic: string, message: { key: string; value: string; partition?: number }): Promise<void> {
-  const producer = rawClient(kafka, 'faults-poison').producer();
+  const producer = rawKafkaClient(kafka, 'faults-poison').producer();
   await producer.connect();
   try {
     await producer.send({ topic, acks: -1, messages: [message] });
@@ -535,8 +524,41 @@ async function produceRaw(kafka: PrivateKafka, topic: string, message: { key: st
   }
 }
 
+/** Where (partition@offset) the topic holds a message whose value carries `eventId`, read from the beginning to its end by a group of its own. */
+async function findOnTopic(kafka: PrivateKafka, topic: string, eventId: string): Promise<string[]> {
+  const client = rawKafkaClient(kafka, 'faults-search');
+  const admin = client.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const found: string[] = [];
+  if (remaining.size === 0) return found;
+  const consumer = client.consumer({ groupId: `faults-search-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${topic} for 60 s without reaching its end`)), 60_000);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          if (message.value?.toString().includes(eventId)) found.push(`${partition}@${message.offset}`);
+          if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found;
+}
+
+/** The node leading most partitions of the organizations' inbound, outbound and receipts topics. */
 async function busiestLeader(kafka: PrivateKafka, organizations: string[]): Promise<{ id: number; partitions: number }> {
-  const admin = rawClient(kafka, 'faults-leaders').admin();
+  const admin = rawKafkaClient(kafka, 'faults-leaders').admin();
   await admin.connect();
   try {
     const topics = organizations.flatMap((o) => [inboundTopic(o), outboundTopic(o), receiptsTopic(o)]);

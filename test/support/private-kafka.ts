@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { kafkaEnvironment, type KafkaSecurityFiles } from '@passerelle/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaConnectionAs, kafkaEnvironment, type KafkaSecurityFiles } from '@passerelle/testing';
 
 const run = promisify(execFile);
 const SCRIPT = resolve(__dirname, '../../deploy/kafka/kafka.mjs');
@@ -83,4 +85,34 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** `count` consecutive free ports on 127.0.0.1, from a random base: a cluster's nodes take consecutive ports. */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A kafkajs client of the test's own, as hub_admin: for what the hub's bus does not offer (metadata, a chosen partition). */
+export function rawKafkaClient(kafka: PrivateKafka, clientId: string): Kafka {
+  const connection = kafkaConnectionAs(kafka, undefined, clientId);
+  return new Kafka({
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    logLevel: logLevel.NOTHING,
+    ssl: { ca: connection.ssl!.ca! },
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: (await connection.token!()).value }) },
+  });
 }

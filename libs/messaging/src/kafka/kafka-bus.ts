@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type Kafka, type Message, type Producer } from 'kafkajs';
 import { assertMessageKeys, type IncomingMessage, type MessageBus, type OutgoingMessage, type SubscribeOptions, type Subscription } from '../message-bus.port';
 import { publishError, retryRetriable } from '../bus-errors';
 import { CoalescedSends } from '../coalesced-sends';
@@ -24,12 +24,27 @@ export class KafkaBus implements MessageBus {
   private adminReady: Promise<void> | null = null;
   private readonly consumers = new Set<Consumer>();
   private readonly sends = new CoalescedSends((topic, messages) => this.send(topic, messages));
+  /** The partition kafkajs' partitioner chose for each message of a send in progress. */
+  private readonly placed = new WeakMap<Message, number>();
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = kafkaClient(options);
     // Idempotent: a retried send is written once per partition, in order. kafkajs then
     // retries without bound, so a publish waits out a broker restart instead of failing.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    // kafkajs' own partitioner, but each message's partition is noted: see send().
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      createPartitioner: () => {
+        const choose = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = choose(args);
+          this.placed.set(args.message, partition);
+          return partition;
+        };
+      },
+    });
     this.admin = this.kafka.admin();
   }
 
@@ -39,15 +54,30 @@ export class KafkaBus implements MessageBus {
     return this.sends.publish(topic, messages);
   }
 
-  /** One produce request; the publishes waiting behind it are coalesced by {@link CoalescedSends}. */
+  /**
+   * One produce request; the publishes waiting behind it are coalesced by {@link CoalescedSends}.
+   *
+   * kafkajs can report a send written when part of it was not: it remembers which brokers
+   * answered a send, not which partitions, so when a broker dies mid-send and one of its
+   * partitions moves to a broker that had already answered for others, its retry leaves that
+   * partition out and resolves (kafkajs issue #1303, unreleased fix #1798). Each partition the
+   * messages were placed on must therefore be in kafkajs' answer; the messages of one that is
+   * not are sent again, to the same partition, in order, before the publish resolves.
+   */
   private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    let pending: Message[] = messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers }));
     try {
       await this.connectProducer();
-      await this.producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
+      for (let round = 1; ; round++) {
+        const written = await this.producer.send({ topic, acks: -1, messages: pending });
+        const acknowledged = new Set(written.filter((r) => r.errorCode === 0).map((r) => r.partition));
+        const left = pending.filter((m) => !acknowledged.has(this.placed.get(m) ?? -1));
+        if (left.length === 0) return;
+        const partitions = [...new Set(left.map((m) => this.placed.get(m)))].join(', ');
+        if (round === MAX_SEND_ROUNDS) throw new Error(`kafkajs reported ${left.length} message(s) for partition(s) ${partitions} written ${round} times without an acknowledgement for them`);
+        this.options.log?.('warn', `kafkajs left partition(s) ${partitions} of ${topic} out of a send it reported written (a leader moved mid-send): sending their ${left.length} message(s) again`, { topic, partitions, messages: left.length });
+        pending = left.map((m) => ({ ...m, partition: this.placed.get(m) }));
+      }
     } catch (err) {
       throw publishError(topic, err, refusal(err));
     }
@@ -208,6 +238,9 @@ function refusal(err: unknown): string | undefined {
   const type = (err as { type?: unknown }).type;
   return typeof type === 'string' ? type : undefined;
 }
+
+/** How many times a send goes again for partitions kafkajs left out before the publish fails (retriable). */
+const MAX_SEND_ROUNDS = 5;
 
 /** kafkajs marks what it would retry itself. */
 function retriable(err: unknown): boolean {
