@@ -58,7 +58,17 @@ describe('a publish across two leaders, one of which dies under it (three-node c
   const readTopic = async (topic: string): Promise<Array<{ partition: number; value: string }>> => {
     const admin = client.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+    // Right after node 2's death its partitions may still be electing a leader (retriable).
+    const ends = await (async () => {
+      for (let tries = 1; ; tries++) {
+        try {
+          return await admin.fetchTopicOffsets(topic);
+        } catch (err) {
+          if ((err as { retriable?: boolean }).retriable !== true || tries === 60) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })().finally(() => admin.disconnect());
     const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
     const read: Array<{ partition: number; value: string }> = [];
     if (remaining.size === 0) return read;
