@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
+  CASE_STREAM_PREFIX,
   caseEventMetadata,
   defaultSchemasDir,
   EXCHANGE_HEADERS,
@@ -19,7 +20,7 @@ import { EventSignatureVerifier, FederationLog } from '@passerelle/identity';
 import { KafkaBus, type OutgoingMessage } from '@passerelle/messaging';
 import { admitTestOrganization, caseEvent, grantHubServices, inboundMessage, kafkaConnectionAs, startPrivatePostgres, type PrivatePostgres, type TestOrganization } from '@passerelle/testing';
 import { verifyLog } from '@passerelle/verification';
-import { freePortBlock, rawKafkaClient, startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
+import { freePortBlock, rawKafkaClient, readTopicToEnd, startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { listeningUrl, spawnTarget, type TargetProcess } from '../support/target-process';
 
 /**
@@ -318,8 +319,9 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       const isDelivered = (e: RecordedEvent, org: string) => delivered.get(org)?.some((d) => d.position === Number(e.position)) === true;
       const expectedDeliveries = () => events.every((e) => caseEventMetadata(e).audience.every((org) => isDelivered(e, org)));
       const undelivered = () => events.flatMap((e) => caseEventMetadata(e).audience.filter((org) => !isDelivered(e, org)).map((org) => ({ org, e })));
-      // On a timeout, what is missing and where each organization's deliveries stand: enough to tell a relay that stopped from a consumer that did.
-      // Whether the relay never wrote the first one (parked, or lost) or this suite's consumer never read it, and what the services said went wrong.
+      // On a timeout: what is missing, where each organization's deliveries stand, whether the
+      // first missing message is on its topic (the relay never wrote it, or this suite never
+      // read it), what is parked, and what the services logged as errors.
       const missing = async () => {
         const list = undelivered();
         const latest = [...delivered].map(([org, l]) => `${org} up to position ${Math.max(...l.map((d) => d.position))} (${l.length} deliveries)`);
@@ -399,7 +401,7 @@ export function faultSuite(title: string, profile: FaultProfile): void {
       const notHeld = afterPoison.filter((id) => !heldBackIds.has(id));
       if (notHeld.length > 0) problems.push(`${notHeld.length} of the ${afterPoison.length} events of the poisoned case delivered after the poison were not held back behind it`);
       const partitionsOfCase = new Set(poisonCaseDeliveries.map((d) => d.partition));
-      const storedAfter = events.filter((e) => e.streamId === `case-${poison.caseId}` && poisonProducedAt !== undefined && e.recordedAt.getTime() > poisonProducedAt).length;
+      const storedAfter = events.filter((e) => e.streamId === `${CASE_STREAM_PREFIX}${poison.caseId}` && poisonProducedAt !== undefined && e.recordedAt.getTime() > poisonProducedAt).length;
       progress(
         `poison at partition ${poisonAt?.partition} offset ${poisonAt?.offset}, produced at ${poisonProducedAt === undefined ? '?' : new Date(poisonProducedAt).toISOString()}; its case's events on partitions ${[...partitionsOfCase].join(', ')}: ` +
           `${poisonCaseDeliveries.length} deliveries, ${storedAfter} stored after the poison was produced, ${afterPoison.length} delivered after it`,
@@ -524,36 +526,10 @@ async function produceRaw(kafka: PrivateKafka, topic: string, message: { key: st
   }
 }
 
-/** Where (partition@offset) the topic holds a message whose value carries `eventId`, read from the beginning to its end by a group of its own. */
+/** Where (partition@offset) the topic holds a message whose value carries `eventId`. */
 async function findOnTopic(kafka: PrivateKafka, topic: string, eventId: string): Promise<string[]> {
-  const client = rawKafkaClient(kafka, 'faults-search');
-  const admin = client.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
-  const found: string[] = [];
-  if (remaining.size === 0) return found;
-  const consumer = client.consumer({ groupId: `faults-search-${randomUUID()}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${topic} for 60 s without reaching its end`)), 60_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          if (message.value?.toString().includes(eventId)) found.push(`${partition}@${message.offset}`);
-          if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return found;
+  const read = await readTopicToEnd(rawKafkaClient(kafka, 'faults-search'), topic);
+  return read.filter((m) => m.value.includes(eventId)).map((m) => `${m.partition}@${m.offset}`);
 }
 
 /** The node leading most partitions of the organizations' inbound, outbound and receipts topics. */

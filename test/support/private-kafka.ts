@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -115,4 +116,54 @@ export function rawKafkaClient(kafka: PrivateKafka, clientId: string): Kafka {
     ssl: { ca: connection.ssl!.ca! },
     sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: (await connection.token!()).value }) },
   });
+}
+
+/**
+ * Every message on `topic`, from its start to the end it had when asked, read by a consumer
+ * group of its own. Right after a node's death a partition may still be electing its leader
+ * (retriable): that is waited out. Fails if the end is not reached within two minutes.
+ */
+export async function readTopicToEnd(client: Kafka, topic: string): Promise<Array<{ partition: number; offset: string; value: string }>> {
+  const admin = client.admin();
+  await admin.connect();
+  const ends = await whileRetriable(() => admin.fetchTopicOffsets(topic)).finally(() => admin.disconnect());
+  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const read: Array<{ partition: number; offset: string; value: string }> = [];
+  if (remaining.size === 0) return read;
+  const consumer = client.consumer({ groupId: `read-to-end-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${topic} for 120 s without reaching its end`)), 120_000);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          read.push({ partition, offset: message.offset, value: message.value?.toString() ?? '' });
+          if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return read;
+}
+
+/**
+ * The operation, tried again every 500 ms for up to a minute while kafkajs calls its error
+ * retriable: a topic just created, or a partition electing its leader after a node's death.
+ */
+export async function whileRetriable<T>(operation: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || tries === 120) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
